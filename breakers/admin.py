@@ -1,0 +1,62 @@
+"""Circuit breakers in the admin: state at a glance, reset through the service."""
+
+from django.contrib import admin, messages
+
+from breakers import services
+from breakers.models import CircuitBreaker
+
+
+@admin.register(CircuitBreaker)
+class CircuitBreakerAdmin(admin.ModelAdmin):
+    list_display = [
+        "service_id",
+        "state",
+        "failure_count",
+        "threshold",
+        "timeout",
+        "half_open_max_calls",
+        "last_failure_time",
+        "last_success_time",
+    ]
+    list_filter = ["state"]
+    search_fields = ["service_id"]
+    readonly_fields = [
+        "id",
+        "service_id",
+        "state",
+        "failure_count",
+        "last_failure_time",
+        "last_success_time",
+        "half_open_calls",
+        "opened_at",
+        "created_at",
+        "updated_at",
+    ]
+    fields = [
+        "service_id",
+        "state",
+        "threshold",
+        "timeout",
+        "half_open_max_calls",
+        "failure_count",
+        "half_open_calls",
+        "opened_at",
+        "last_failure_time",
+        "last_success_time",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["reset_breakers"]
+
+    def has_add_permission(self, request):
+        return False  # breakers are created by the engine on first use
+
+    @admin.action(description="Reset to CLOSED (zero counters)", permissions=["change"])
+    def reset_breakers(self, request, queryset):
+        for breaker in queryset:
+            services.breaker_reset(breaker=breaker)
+        self.message_user(request, f"Reset {queryset.count()} breaker(s).", messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        config = {"threshold": obj.threshold, "timeout": obj.timeout, "halfOpenMaxCalls": obj.half_open_max_calls}
+        services.breaker_configure(breaker=obj, config=config)

@@ -1,0 +1,42 @@
+"""The spec's five circuit-breaker endpoints."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from breakers import services
+from breakers.models import CircuitBreaker
+from breakers.serializers import CircuitBreakerConfigSerializer, CircuitBreakerSerializer
+from orchestration_site.permissions import has_perm
+
+
+class CircuitBreakerViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """List breakers, read one, change its config, reset or delete it."""
+
+    queryset = CircuitBreaker.objects.all()
+    serializer_class = CircuitBreakerSerializer
+    lookup_field = "service_id"
+    lookup_url_kwarg = "serviceId"
+    lookup_value_regex = r"[^/]+"
+    filterset_fields = ["state"]
+
+    @extend_schema(request=CircuitBreakerConfigSerializer, responses=CircuitBreakerSerializer)
+    @action(detail=True, methods=["put"], url_path="config")
+    def config(self, request, serviceId=None):
+        breaker = self.get_object()
+        serializer = CircuitBreakerConfigSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        breaker = services.breaker_configure(breaker=breaker, config=serializer.validated_data)
+        return Response(CircuitBreakerSerializer(breaker).data)
+
+    @extend_schema(request=None, responses=CircuitBreakerSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[has_perm("breakers.change_circuitbreaker")])
+    def reset(self, request, serviceId=None):
+        breaker = services.breaker_reset(breaker=self.get_object())
+        return Response(CircuitBreakerSerializer(breaker).data)
+
+    def perform_destroy(self, instance):
+        services.breaker_delete(breaker=instance)

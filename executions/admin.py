@@ -1,0 +1,137 @@
+"""Executions in the admin: read-only records, with their steps inline."""
+
+import json
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from executions.models import StepExecution, WorkflowExecution
+
+STATUS_COLOURS = {
+    "COMPLETED": "#2e7d32",
+    "FAILED": "#c62828",
+    "TIMED_OUT": "#c62828",
+    "CANCELLED": "#757575",
+    "RUNNING": "#1565c0",
+    "WAITING": "#f9a825",
+    "PENDING": "#757575",
+    "SKIPPED": "#9e9e9e",
+}
+
+
+def badge(status):
+    return format_html(
+        '<span style="color:#fff;background:{};padding:2px 6px;border-radius:3px">{}</span>',
+        STATUS_COLOURS.get(status, "#555"),
+        status,
+    )
+
+
+def pretty(value):
+    return format_html(
+        "<pre style='white-space:pre-wrap;max-width:60em'>{}</pre>", json.dumps(value, indent=2, default=str)
+    )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StepInline(admin.TabularInline):
+    model = StepExecution
+    fk_name = "execution"
+    extra = 0
+    can_delete = False
+    fields = ["key", "step_type", "status_badge", "attempt", "started_at", "duration", "error"]
+    readonly_fields = fields
+    ordering = ["created_at", "item_index"]
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="status")
+    def status_badge(self, obj):
+        return badge(obj.status)
+
+
+@admin.register(WorkflowExecution)
+class WorkflowExecutionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "workflow", "status_badge", "started_at", "duration", "current_step_id", "error_type"]
+    list_filter = ["status", "workflow", "started_at"]
+    search_fields = ["id", "request_id", "workflow__name", "error"]
+    date_hierarchy = "started_at"
+    inlines = [StepInline]
+    fields = [
+        "id",
+        "workflow",
+        "workflow_version",
+        "request_id",
+        "status",
+        "started_at",
+        "completed_at",
+        "duration",
+        "current_step_id",
+        "error_type",
+        "error",
+        "pretty_input",
+        "pretty_output",
+        "metadata",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        return badge(obj.status)
+
+    @admin.display(description="input")
+    def pretty_input(self, obj):
+        return pretty(obj.input)
+
+    @admin.display(description="output")
+    def pretty_output(self, obj):
+        return pretty(obj.output)
+
+
+@admin.register(StepExecution)
+class StepExecutionAdmin(ReadOnlyAdmin):
+    list_display = ["key", "execution", "step_type", "status", "attempt", "duration", "error_type"]
+    list_filter = ["status", "step_type"]
+    search_fields = ["key", "step_id", "execution__id"]
+    fields = [
+        "execution",
+        "parent",
+        "key",
+        "step_id",
+        "step_name",
+        "step_type",
+        "item_index",
+        "status",
+        "attempt",
+        "started_at",
+        "completed_at",
+        "scheduled_at",
+        "duration",
+        "error_type",
+        "error",
+        "pretty_input",
+        "pretty_output",
+        "pretty_logs",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="input")
+    def pretty_input(self, obj):
+        return pretty(obj.input)
+
+    @admin.display(description="output")
+    def pretty_output(self, obj):
+        return pretty(obj.output)
+
+    @admin.display(description="logs")
+    def pretty_logs(self, obj):
+        return pretty(obj.logs)

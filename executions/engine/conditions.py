@@ -1,0 +1,105 @@
+"""Condition operators and AND/OR evaluation, as pure functions.
+
+Precedence: AND binds tighter than OR, as in SQL. Each condition's `logic` joins it to the
+condition before it (the first condition's `logic` is ignored), so
+`a, OR b, AND c` means `a OR (b AND c)`.
+"""
+
+import regex
+
+from executions.engine.errors import CONDITION_ERROR, REGEX_TIMEOUT, StepError
+from executions.engine.resolver import MISSING
+
+MAX_PATTERN_LENGTH = 1000
+MAX_SUBJECT_LENGTH = 100_000
+
+
+def _number(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _ordered(actual, expected, field):
+    """Return a comparable pair: numbers (numeric strings count) or two strings."""
+    if isinstance(actual, str) and isinstance(expected, str):
+        return actual, expected
+    left, right = _number(actual), _number(expected)
+    if left is None or right is None:
+        raise StepError(
+            CONDITION_ERROR,
+            f"Cannot compare {field!r} ({type(actual).__name__}) with {expected!r}.",
+            details={"field": field},
+        )
+    return left, right
+
+
+def regex_search(pattern, subject, *, timeout):
+    """Search with a time limit, so a catastrophic pattern cannot hang a worker."""
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise StepError(CONDITION_ERROR, f"Pattern longer than {MAX_PATTERN_LENGTH} characters.")
+    try:
+        compiled = regex.compile(pattern)
+    except regex.error as exc:
+        raise StepError(CONDITION_ERROR, f"Invalid pattern {pattern!r}: {exc}") from None
+    try:
+        return compiled.search(subject[:MAX_SUBJECT_LENGTH], timeout=timeout) is not None
+    except TimeoutError:
+        raise StepError(REGEX_TIMEOUT, f"Pattern {pattern!r} took longer than {timeout} s.") from None
+
+
+def compare(actual, operator, expected, *, field="", regex_timeout=1.0):
+    """Apply one operator. A missing field is null: it equals only null and orders with nothing."""
+    if actual is MISSING:
+        actual = None
+    if operator == "eq":
+        return actual == expected
+    if operator == "ne":
+        return actual != expected
+    if operator in ("gt", "lt", "gte", "lte"):
+        if actual is None or expected is None:
+            return False
+        left, right = _ordered(actual, expected, field)
+        return {"gt": left > right, "lt": left < right, "gte": left >= right, "lte": left <= right}[operator]
+    if operator in ("in", "not_in"):
+        if not isinstance(expected, (list, str, dict)):
+            raise StepError(CONDITION_ERROR, f"Operator {operator} needs a list value for {field!r}.")
+        found = actual in expected if not isinstance(expected, str) or isinstance(actual, str) else False
+        return found if operator == "in" else not found
+    if operator == "contains":
+        if isinstance(actual, str):
+            return isinstance(expected, str) and expected in actual
+        if isinstance(actual, (list, dict)):
+            return expected in actual
+        return False
+    if operator == "regex":
+        if actual is None:
+            return False
+        if not isinstance(expected, str):
+            raise StepError(CONDITION_ERROR, f"Operator regex needs a pattern string for {field!r}.")
+        subject = actual if isinstance(actual, str) else str(actual)
+        return regex_search(expected, subject, timeout=regex_timeout)
+    raise StepError(CONDITION_ERROR, f"Unknown operator {operator!r}.")
+
+
+def evaluate(conditions, lookup, *, regex_timeout=1.0):
+    """Evaluate conditions against `lookup(field)`; return True or False."""
+    groups = []
+    for position, condition in enumerate(conditions):
+        if position == 0 or condition.get("logic", "AND") == "OR":
+            groups.append([])
+        groups[-1].append(condition)
+    return any(
+        all(
+            compare(lookup(c["field"]), c["operator"], c.get("value"), field=c["field"], regex_timeout=regex_timeout)
+            for c in group
+        )
+        for group in groups
+    )

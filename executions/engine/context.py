@@ -1,0 +1,102 @@
+"""The variables a step sees: input, earlier outputs, extracted variables, config, item, error."""
+
+from executions.engine.resolver import MISSING, dig, split_path
+
+SECRET_MASK = "***"
+
+
+class ConfigStore:
+    """Config values by key; `config.a.b` finds key `a` holding {"b": …} or key `a.b`."""
+
+    def __init__(self, values, secret_keys=()):
+        self.values = values
+        self.secret_keys = set(secret_keys)
+
+    def lookup(self, segments):
+        # Longest key first, so a key "carrierA.apiKey" wins over descending into "carrierA".
+        for cut in range(len(segments), 0, -1):
+            key = ".".join(segments[:cut])
+            if key in self.values:
+                return dig(self.values[key], segments[cut:])
+        return MISSING
+
+    def secrets(self):
+        """Return every string held by a secret value, for masking."""
+        found = set()
+        stack = [self.values[key] for key in self.secret_keys if key in self.values]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, str):
+                if value:
+                    found.add(value)
+            elif isinstance(value, dict):
+                stack.extend(value.values())
+            elif isinstance(value, list):
+                stack.extend(value)
+            elif value is not None:
+                found.add(str(value))
+        return found
+
+
+class Context:
+    """The namespace `{{…}}` reads; later layers shadow earlier ones.
+
+    Order, weakest first: input fields, `input`, step results by id (and under `steps`),
+    extracted variables, then `item`/`index` in a FOR_EACH and `error` in a handler.
+    `config` always means the config store.
+    """
+
+    def __init__(self, *, input=None, config=None, results=(), extras=None):
+        self.input = input or {}
+        self.config = config or ConfigStore({})
+        self.names = dict(self.input) if isinstance(self.input, dict) else {}
+        self.names["input"] = self.input
+        self.names["steps"] = {}
+        self.variables = {}
+        for step_id, output, variables in results:
+            self.add_result(step_id, output, variables)
+        self.extras = extras or {}
+
+    def add_result(self, step_id, output, variables=None):
+        entry = {"output": output}
+        self.names[step_id] = entry
+        self.names["steps"][step_id] = entry
+        if variables:
+            self.variables.update(variables)
+            self.names.update(variables)
+
+    def with_extras(self, extras):
+        """Return a view of this context with `item`, `index` or `error` layered on top."""
+        child = Context.__new__(Context)
+        child.__dict__.update(self.__dict__)
+        child.extras = {**self.extras, **extras}
+        return child
+
+    def lookup(self, path):
+        segments = split_path(path)
+        if not segments:
+            return MISSING
+        head = segments[0]
+        if head == "config":
+            return self.config.lookup(segments[1:]) if len(segments) > 1 else MISSING
+        if head in self.extras:
+            return dig(self.extras[head], segments[1:])
+        if head in self.names:
+            return dig(self.names[head], segments[1:])
+        return MISSING
+
+
+def mask(value, secrets):
+    """Replace every secret string inside a JSON value with ***."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in sorted(secrets, key=len, reverse=True):
+            if secret in value:
+                value = value.replace(secret, SECRET_MASK)
+        return value
+    if isinstance(value, dict):
+        return {mask(key, secrets): mask(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask(item, secrets) for item in value]
+    return value

@@ -1,0 +1,97 @@
+"""The one outbound HTTP client: timeouts always set, errors mapped to the taxonomy."""
+
+import threading
+
+import requests
+
+from executions.engine.errors import HTTP_ERROR, NETWORK_ERROR, TIMEOUT, StepError
+
+MAX_BODY_BYTES = 1_000_000
+EXCERPT_CHARS = 500
+
+_local = threading.local()
+
+
+def session():
+    """Return this thread's pooled session (requests.Session is not shared across threads)."""
+    if getattr(_local, "session", None) is None:
+        _local.session = requests.Session()
+    return _local.session
+
+
+def _network_code(exc):
+    text = repr(exc).lower()
+    if "refused" in text:
+        return "ECONNREFUSED"
+    if "reset" in text or "aborted" in text:
+        return "ECONNRESET"
+    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return "ENOTFOUND"
+    if "unreachable" in text:
+        return "EHOSTUNREACH"
+    return "ECONNRESET"
+
+
+def _retry_after_ms(value):
+    if not value:
+        return None
+    try:
+        return max(0, int(float(value) * 1000))
+    except ValueError:
+        return None
+
+
+def decode_body(response):
+    """Return the body as JSON when it is JSON, else as text (truncated with a marker)."""
+    raw = response.content[: MAX_BODY_BYTES + 1]
+    truncated = len(raw) > MAX_BODY_BYTES
+    raw = raw[:MAX_BODY_BYTES]
+    content_type = response.headers.get("Content-Type", "")
+    if "json" in content_type and not truncated:
+        try:
+            return response.json()
+        except ValueError:
+            pass
+    text = raw.decode(response.encoding or "utf-8", errors="replace")
+    return text + ("…[truncated]" if truncated else "")
+
+
+def send(*, method, url, headers=None, params=None, json_body=None, data=None, timeout_ms, accept=None):
+    """Make one request; return (status, headers, body) or raise StepError.
+
+    A status outside 2xx (or outside `accept`) raises HTTP_ERROR with a body excerpt.
+    """
+    timeout = max(timeout_ms, 1) / 1000
+    try:
+        response = session().request(
+            method,
+            url,
+            headers=headers,
+            params=params,
+            json=json_body,
+            data=data,
+            timeout=(min(timeout, 10), timeout),
+            allow_redirects=False,
+        )
+    except requests.Timeout as exc:
+        raise StepError(TIMEOUT, f"{method} {url} timed out after {timeout_ms} ms.", code="ETIMEDOUT") from exc
+    except requests.ConnectionError as exc:
+        code = _network_code(exc)
+        raise StepError(NETWORK_ERROR, f"{method} {url} failed: {code}.", code=code) from exc
+    except requests.RequestException as exc:
+        raise StepError(NETWORK_ERROR, f"{method} {url} failed: {exc}.", code="EINVAL") from exc
+    body = decode_body(response)
+    response_headers = dict(response.headers)
+    ok = response.status_code in accept if accept else 200 <= response.status_code < 300
+    if not ok:
+        excerpt = body if isinstance(body, str) else requests.compat.json.dumps(body)
+        raise StepError(
+            HTTP_ERROR,
+            f"{method} {url} answered {response.status_code}: {excerpt[:EXCERPT_CHARS]}",
+            status=response.status_code,
+            details={"status": response.status_code, "body": body if len(str(body)) <= 2000 else excerpt[:2000]},
+            retry_after_ms=_retry_after_ms(response.headers.get("Retry-After"))
+            if response.status_code in (429, 503)
+            else None,
+        )
+    return response.status_code, response_headers, body

@@ -1,0 +1,646 @@
+"""Run steps and persist their records: the only engine module that touches the ORM.
+
+Concurrency model
+- A message carries one id and means "advance this". Every record is claimed with a
+  conditional UPDATE (PENDING/WAITING → RUNNING), so a duplicate or redelivered message
+  finds nothing to claim and returns.
+- A handler runs outside any transaction. Its outcome is recorded, and the next work is
+  created, in one transaction; messages for that work are sent only after it commits.
+- Consecutive steps run inline in the same actor call; fan-out sends one message per child.
+- A container (PARALLEL, FOR_EACH, CONDITIONAL) joins its children under a row lock on its
+  own record, so concurrent children update its state one at a time and maxConcurrency
+  holds across workers. Locks are always taken child first, then parent, then execution.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from executions.engine import steps as _steps  # noqa: F401  (registers every step type)
+from executions.engine.context import ConfigStore, Context, mask
+from executions.engine.errors import STEP_ERROR, WORKFLOW_TIMEOUT, StepError
+from executions.engine.outcomes import ChildResult, ChildSpec, Completed, Failed, Fork, Sleep
+from executions.engine.registry import get_handler
+from executions.engine.resolver import render
+from executions.engine.retry import effective_policy, next_delay
+from executions.models import StepExecution, WorkflowExecution
+from executions.statuses import ACTIVE, TERMINAL, ExecutionStatus
+from workflows.definition.graph import main_sequence
+from workflows.selectors import config_values
+
+logger = logging.getLogger(__name__)
+
+S = ExecutionStatus
+RUNNABLE = [S.PENDING, S.WAITING]
+OPEN = [S.PENDING, S.RUNNING, S.WAITING]
+
+
+def options():
+    return settings.ORCHESTRATION
+
+
+# ---------------------------------------------------------------- messages
+
+
+def send_step(row_id, delay_ms=None):
+    """Send "run this step" once the current transaction commits (delays capped per hop)."""
+    from executions import tasks
+
+    if delay_ms is not None:
+        delay_ms = max(0, min(int(delay_ms), options()["MAX_DELAY_HOP_MS"]))
+    transaction.on_commit(lambda: tasks.send(tasks.run_step, str(row_id), delay_ms=delay_ms))
+
+
+def send_start(execution_id):
+    from executions import tasks
+
+    transaction.on_commit(lambda: tasks.send(tasks.start_execution, str(execution_id)))
+
+
+def send_timeout_check(execution_id, delay_ms):
+    from executions import tasks
+
+    delay_ms = max(0, min(int(delay_ms), options()["MAX_DELAY_HOP_MS"]))
+    transaction.on_commit(lambda: tasks.send(tasks.check_timeout, str(execution_id), delay_ms=delay_ms))
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def start(execution_id):
+    """Begin a PENDING execution: mark it RUNNING and run its first step inline."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = WorkflowExecution.objects.filter(pk=execution_id, status=S.PENDING).update(
+            status=S.RUNNING, started_at=now
+        )
+        if not claimed:
+            return
+        execution = WorkflowExecution.objects.get(pk=execution_id)
+        if execution.definition.get("timeout"):
+            execution.deadline = now + timedelta(milliseconds=execution.definition["timeout"])
+            WorkflowExecution.objects.filter(pk=execution.pk).update(deadline=execution.deadline)
+            send_timeout_check(execution.pk, execution.definition["timeout"])
+        sequence = _main_sequence(execution)
+        if not sequence:
+            _finish_if_done(execution)
+            return
+        first = _create_rows(execution, None, [ChildSpec(sequence[0])])[0]
+    run(first.pk)
+
+
+def run(row_id):
+    """Claim a step and run it, then keep running the steps that follow it inline."""
+    row = claim(row_id)
+    while row is not None:
+        outcome, record_input = execute(row)
+        next_id = record(row, outcome, record_input)
+        row = claim(next_id) if next_id else None
+
+
+def check_timeout(execution_id):
+    """Time an execution out once its deadline has passed (re-sent if it arrived early)."""
+    execution = WorkflowExecution.objects.filter(pk=execution_id).first()
+    if execution is None or execution.status in TERMINAL or execution.deadline is None:
+        return
+    remaining = (execution.deadline - timezone.now()).total_seconds() * 1000
+    if remaining > 0:
+        with transaction.atomic():
+            send_timeout_check(execution.pk, remaining)
+        return
+    with transaction.atomic():
+        _end_execution(execution, S.TIMED_OUT, StepError(WORKFLOW_TIMEOUT, "The workflow timeout elapsed."))
+
+
+# ---------------------------------------------------------------- claim
+
+
+def claim(row_id):
+    """Take a runnable step for this worker; return it, or None when there is nothing to do."""
+    now = timezone.now()
+    claimed = (
+        StepExecution.objects.filter(pk=row_id, status__in=RUNNABLE, execution__status=S.RUNNING)
+        .filter(Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=now))
+        .update(status=S.RUNNING, started_at=Coalesce(F("started_at"), now), scheduled_at=None)
+    )
+    row = StepExecution.objects.select_related("execution").filter(pk=row_id).first()
+    if row is None:
+        return None
+    execution = row.execution
+    if not claimed:
+        if row.status == S.WAITING and row.scheduled_at and row.scheduled_at > now and execution.status == S.RUNNING:
+            # A delayed message arrived early (delays travel in bounded hops): wait again.
+            with transaction.atomic():
+                send_step(row.pk, (row.scheduled_at - now).total_seconds() * 1000)
+        return None
+    if execution.deadline and now >= execution.deadline:
+        with transaction.atomic():
+            StepExecution.objects.filter(pk=row.pk, status=S.RUNNING).update(status=S.PENDING)
+            _end_execution(execution, S.TIMED_OUT, StepError(WORKFLOW_TIMEOUT, "The workflow timeout elapsed."))
+        return None
+    return row
+
+
+# ---------------------------------------------------------------- execute (no transaction)
+
+
+def _steps_by_id(execution):
+    return {step["id"]: step for step in execution.definition.get("steps", [])}
+
+
+def _visible_scopes(scope):
+    """A step sees the global scope and every enclosing FOR_EACH item scope."""
+    scopes = [""]
+    for position, char in enumerate(scope):
+        if char == "]":
+            scopes.append(scope[: position + 1])
+    return scopes
+
+
+def build_context(row):
+    """Return the Context for a step, and the secret strings to mask in its records."""
+    execution = row.execution
+    results = (
+        StepExecution.objects.filter(
+            execution_id=execution.pk, scope__in=_visible_scopes(row.scope), status=S.COMPLETED
+        )
+        .order_by("completed_at")
+        .values_list("step_id", "output", "variables")
+    )
+    values, secret_keys = config_values()
+    config = ConfigStore(values, secret_keys)
+    context = Context(input=execution.input, config=config, results=results)
+    extras = {}
+    if "item" in row.state or "index" in row.state:
+        extras.update(item=row.state.get("item"), index=row.state.get("index"))
+    if "error" in row.state and row.state.get("handlerFor"):
+        extras["error"] = row.state["error"]
+    return context.with_extras(extras) if extras else context, config.secrets()
+
+
+def render_config(template, lookup, path_keys):
+    """Render every template in a config except under this type's path keys."""
+    if isinstance(template, dict):
+        return {
+            key: (value if key in path_keys else render_config(value, lookup, path_keys))
+            for key, value in template.items()
+        }
+    if isinstance(template, list):
+        return [render_config(item, lookup, path_keys) for item in template]
+    return render(template, lookup)
+
+
+def execute(row):
+    """Run one step's handler; return (outcome, masked input to record). Never raises."""
+    from executions.engine.steps.base import Invocation
+
+    execution = row.execution
+    steps_by_id = _steps_by_id(execution)
+    step = steps_by_id.get(row.step_id)
+    secrets = set()
+    record_input = None
+    try:
+        if step is None:
+            raise StepError(STEP_ERROR, f"Step {row.step_id!r} is not in this execution's definition.")
+        handler = get_handler(step["type"])
+        context, secrets = build_context(row)
+        config = render_config(step.get("config") or {}, context.lookup, handler.path_keys)
+        record_input = config
+        now = timezone.now()
+        remaining = None
+        if execution.deadline:
+            remaining = max(1, int((execution.deadline - now).total_seconds() * 1000))
+        invocation = Invocation(
+            step=step,
+            config=config,
+            context=context,
+            state=row.state or {},
+            attempt=row.attempt,
+            idempotency_key=f"{execution.pk}:{row.key}",
+            now=now,
+            remaining_ms=remaining,
+            steps_by_id=steps_by_id,
+            options=options(),
+        )
+        outcome = handler.execute(invocation)
+    except StepError as error:
+        outcome = Failed(error)
+    except Exception as exc:  # a bug in a handler fails the step, never the worker
+        logger.exception("Step %s of execution %s raised", row.step_id, execution.pk)
+        outcome = Failed(StepError(STEP_ERROR, f"Unexpected error: {type(exc).__name__}: {exc}"))
+    outcome.secrets = secrets
+    return outcome, mask(record_input, secrets)
+
+
+# ---------------------------------------------------------------- record (one transaction)
+
+
+def _duration_ms(row, now):
+    return int((now - row.started_at).total_seconds() * 1000) if row.started_at else None
+
+
+def _error_fields(error, secrets):
+    return {"error": mask(error.message, secrets), "error_type": error.error_type}
+
+
+def record(row, outcome, record_input):
+    """Save a step's outcome and create what follows; return the id of a step to run inline."""
+    now = timezone.now()
+    secrets = getattr(outcome, "secrets", set())
+    with transaction.atomic():
+        to_run = []
+        base = StepExecution.objects.filter(pk=row.pk, status=S.RUNNING)
+        if isinstance(outcome, Completed):
+            updated = base.update(
+                status=S.COMPLETED,
+                input=record_input,
+                output=mask(outcome.output, secrets),
+                variables=outcome.variables,
+                completed_at=now,
+                duration=_duration_ms(row, now),
+                logs=row.logs + mask(outcome.logs, secrets),
+                error=None,
+                error_type=None,
+            )
+            if updated:
+                row.status, row.output, row.variables = S.COMPLETED, outcome.output, outcome.variables
+                to_run = _advance(row, succeeded=True)
+        elif isinstance(outcome, Failed):
+            to_run = _record_failure(row, outcome, record_input, now, secrets)
+        elif isinstance(outcome, Sleep):
+            base.update(
+                status=S.WAITING, input=record_input, scheduled_at=outcome.until, state={**row.state, **outcome.state}
+            )
+            send_step(row.pk, (outcome.until - now).total_seconds() * 1000)
+        elif isinstance(outcome, Fork):
+            to_run = _record_fork(row, outcome, record_input, now, secrets)
+        else:
+            raise TypeError(f"Unknown outcome {outcome!r}")
+        for other in to_run[1:]:
+            send_step(other.pk)
+    return to_run[0].pk if to_run else None
+
+
+def _record_failure(row, outcome, record_input, now, secrets):
+    error = outcome.error
+    step = _steps_by_id(row.execution).get(row.step_id, {})
+    policy = effective_policy(step.get("retryPolicy"))
+    delay = next_delay(policy, row.attempt, error)
+    entry = {"attempt": row.attempt, "at": now.isoformat(), "error": mask(error.as_dict(), secrets)}
+    base = StepExecution.objects.filter(pk=row.pk, status=S.RUNNING)
+    if delay is not None:
+        entry["retryInMs"] = delay
+        base.update(
+            status=S.WAITING,
+            input=record_input,
+            attempt=row.attempt + 1,
+            scheduled_at=now + timedelta(milliseconds=delay),
+            logs=row.logs + [entry],
+            **_error_fields(error, secrets),
+        )
+        send_step(row.pk, delay)
+        return []
+    if row.attempt > 1 or policy["maxAttempts"] > 1:
+        entry["final"] = True
+    updated = base.update(
+        status=S.FAILED,
+        input=record_input,
+        output=mask(outcome.output, secrets),
+        completed_at=now,
+        duration=_duration_ms(row, now),
+        logs=row.logs + [entry] + mask(outcome.logs, secrets),
+        state={**row.state, "error": mask(error.as_dict(), secrets)},
+        **_error_fields(error, secrets),
+    )
+    if not updated:
+        return []
+    row.status = S.FAILED
+    row.state = {**row.state, "error": error.as_dict()}
+    return _advance(row, succeeded=False, error=error)
+
+
+def _record_fork(row, fork, record_input, now, secrets):
+    if getattr(fork, "items", None) is not None:
+        record_input = {**(record_input or {}), "items": fork.items}
+        for spec in fork.start:
+            spec.item = fork.items[spec.item_index]
+    status = S.COMPLETED if fork.detach else S.WAITING
+    updated = StepExecution.objects.filter(pk=row.pk, status=S.RUNNING).update(
+        status=status,
+        input=record_input,
+        output=mask(fork.output, secrets),
+        state=fork.state,
+        completed_at=now if fork.detach else None,
+        duration=_duration_ms(row, now) if fork.detach else None,
+        logs=row.logs + fork.logs,
+    )
+    if not updated:
+        return []
+    row.status, row.state, row.output = status, fork.state, fork.output
+    if fork.skip:
+        _create_rows(row.execution, row, [ChildSpec(step_id) for step_id in fork.skip], status=S.SKIPPED)
+    to_run = _create_rows(row.execution, row, fork.start) if fork.start else []
+    if fork.detach:
+        return to_run + _advance(row, succeeded=True)
+    if not fork.start:
+        return _complete_container(row, get_handler(row.step_type), _definition_config(row))
+    return to_run
+
+
+# ---------------------------------------------------------------- flow
+
+
+def _main_sequence(execution):
+    definition = execution.definition
+    return main_sequence(definition.get("steps", []), definition.get("errorHandlers") or [])
+
+
+def _definition_config(row):
+    return (_steps_by_id(row.execution).get(row.step_id) or {}).get("config") or {}
+
+
+def _create_rows(execution, parent, specs, status=S.PENDING):
+    """Create the records for steps about to run (or SKIPPED); return them in order."""
+    steps_by_id = _steps_by_id(execution)
+    inherited = {}
+    if parent is not None and parent.step_type != "FOR_EACH":
+        inherited = {key: parent.state[key] for key in ("item", "index") if key in parent.state}
+    pending_items = [spec for spec in specs if spec.needs_item and spec.item is None]
+    if pending_items:
+        fields = [f"input__items__{spec.item_index}" for spec in pending_items]
+        values = StepExecution.objects.filter(pk=parent.pk).values_list(*fields).get()
+        for spec, value in zip(pending_items, values, strict=True):
+            spec.item = value
+    rows = []
+    now = timezone.now()
+    for spec in specs:
+        step = steps_by_id.get(spec.step_id, {})
+        if parent is None:
+            key, scope = spec.step_id, ""
+        elif spec.item_index is not None and parent.step_type == "FOR_EACH":
+            key = f"{parent.key}[{spec.item_index}]/{spec.step_id}"
+            scope = f"{parent.key}[{spec.item_index}]"
+        else:
+            key, scope = f"{parent.key}/{spec.step_id}", parent.scope
+        state = dict(inherited)
+        if spec.item_index is not None and parent is not None and parent.step_type == "FOR_EACH":
+            state = {"item": spec.item, "index": spec.item_index}
+        rows.append(
+            StepExecution(
+                execution=execution,
+                parent=parent,
+                key=key,
+                scope=scope,
+                step_id=spec.step_id,
+                step_name=step.get("name", ""),
+                step_type=step.get("type", ""),
+                item_index=spec.item_index if parent is not None and parent.step_type == "FOR_EACH" else None,
+                status=status,
+                state=state,
+                created_at=now,
+                logs=[],
+                completed_at=now if status == S.SKIPPED else None,
+            )
+        )
+    StepExecution.objects.bulk_create(rows)
+    for row in rows:
+        row.execution = execution
+    if parent is None and status == S.PENDING and rows:
+        WorkflowExecution.objects.filter(pk=execution.pk).update(current_step_id=rows[0].step_id)
+    return rows
+
+
+def _create_handler_row(row, handler, error):
+    steps_by_id = _steps_by_id(row.execution)
+    step = steps_by_id.get(handler["handlerStepId"], {})
+    handler_row = StepExecution(
+        execution=row.execution,
+        parent=row,
+        key=f"{row.key}!{handler['handlerStepId']}",
+        scope=row.scope,
+        step_id=handler["handlerStepId"],
+        step_name=step.get("name", ""),
+        step_type=step.get("type", ""),
+        status=S.PENDING,
+        logs=[],
+        state={
+            **{key: row.state[key] for key in ("item", "index") if key in row.state},
+            "handlerFor": str(row.pk),
+            "shouldContinue": bool(handler.get("shouldContinue", False)),
+            "error": {**error.as_dict(), "stepId": row.step_id},
+        },
+    )
+    handler_row.save(force_insert=True)
+    return handler_row
+
+
+def find_error_handler(definition, step_id, error):
+    """Return the first errorHandlers entry for this step whose errorTypes match (none = all)."""
+    for handler in definition.get("errorHandlers") or []:
+        if handler.get("stepId") != step_id:
+            continue
+        types = handler.get("errorTypes") or []
+        if not types or error.error_type in types:
+            return handler
+    return None
+
+
+def _advance(row, *, succeeded, error=None):
+    """A step has finished for good: return the rows to run next (first inline)."""
+    execution = row.execution
+    if row.state.get("handlerFor"):
+        return _after_handler(row, succeeded, error)
+    if not succeeded:
+        handler = find_error_handler(execution.definition, row.step_id, error)
+        if handler:
+            return [_create_handler_row(row, handler, error)]
+        return _propagate_failure(row, error)
+    if row.parent_id is None:
+        return _next_top_level(row)
+    return _join(row, succeeded=True)
+
+
+def _after_handler(handler_row, succeeded, error):
+    failed = StepExecution.objects.select_related("execution").get(pk=handler_row.state["handlerFor"])
+    original = StepError.from_dict(failed.state.get("error") or {})
+    if succeeded and handler_row.state.get("shouldContinue"):
+        StepExecution.objects.filter(pk=failed.pk).update(state={**failed.state, "handled": True})
+        return _continue_after(failed)
+    if not succeeded:
+        original = StepError(
+            original.error_type,
+            f"{original.message} (and its error handler {handler_row.step_id!r} failed: "
+            f"{error.message if error else 'unknown error'})",
+            status=original.status,
+            code=original.code,
+        )
+    return _propagate_failure(failed, original)
+
+
+def _continue_after(row):
+    """Go on after a step as if it had completed (its failure was handled)."""
+    if row.parent_id is None:
+        return _next_top_level(row)
+    return _join(row, succeeded=True)
+
+
+def _propagate_failure(row, error):
+    execution = row.execution
+    if row.parent_id is None:
+        if execution.definition.get("stopOnFirstError", True) is False:
+            WorkflowExecution.objects.filter(pk=execution.pk).update(
+                metadata={**(execution.metadata or {}), "failedSteps": True}
+            )
+            execution.metadata = {**(execution.metadata or {}), "failedSteps": True}
+            return _next_top_level(row)
+        _end_execution(execution, S.FAILED, error, step_id=row.step_id)
+        return []
+    return _join(row, succeeded=False, error=error)
+
+
+def _next_top_level(row):
+    sequence = _main_sequence(row.execution)
+    position = sequence.index(row.step_id) if row.step_id in sequence else len(sequence)
+    if position + 1 < len(sequence):
+        if _execution_status(row.execution) != S.RUNNING:
+            return []
+        return _create_rows(row.execution, None, [ChildSpec(sequence[position + 1])])
+    _finish_if_done(row.execution)
+    return []
+
+
+def _children_results(parent):
+    children = (
+        StepExecution.objects.filter(parent_id=parent.pk)
+        .exclude(status=S.SKIPPED)
+        .exclude(state__has_key="handlerFor")
+        .order_by("item_index", "created_at")
+        .values_list("step_id", "item_index", "status", "output", "state")
+    )
+    return [
+        ChildResult(step_id, index, status == S.COMPLETED or bool(state.get("handled")), output)
+        for step_id, index, status, output, state in children
+    ]
+
+
+def _join(child, *, succeeded, error=None):
+    """Tell a container one of its children finished; start more children or finish it."""
+    parent = (
+        StepExecution.objects.select_for_update(of=("self",))
+        .select_related("execution")
+        .defer("input")
+        .get(pk=child.parent_id)
+    )
+    detached = parent.status == S.COMPLETED
+    if parent.status != S.WAITING and not detached:
+        return []  # the container already failed or was cancelled: nothing goes on from here
+    handler = get_handler(parent.step_type)
+    config = _definition_config(parent)
+    result = ChildResult(child.step_id, child.item_index, succeeded, child.output, error, child.state.get("item"))
+    join = handler.on_child_finished(config, parent.state, result)
+    StepExecution.objects.filter(pk=parent.pk).update(state=join.state)
+    parent.state = join.state
+    to_run = []
+    if join.start and _execution_status(parent.execution) == S.RUNNING:
+        to_run = _create_rows(parent.execution, parent, join.start)
+    if not join.done:
+        return to_run
+    if join.error:
+        now = timezone.now()
+        if detached:
+            _end_execution(parent.execution, S.FAILED, join.error, step_id=parent.step_id)
+            return []
+        StepExecution.objects.filter(pk=parent.pk).update(
+            status=S.FAILED,
+            completed_at=now,
+            duration=_duration_ms(parent, now),
+            state={**join.state, "error": join.error.as_dict()},
+            **_error_fields(join.error, set()),
+        )
+        parent.status = S.FAILED
+        parent.state = {**join.state, "error": join.error.as_dict()}
+        return to_run + _advance(parent, succeeded=False, error=join.error)
+    return to_run + _complete_container(parent, handler, config, detached=detached)
+
+
+def _complete_container(parent, handler, config, detached=False):
+    completed = handler.collect_output(config, parent.state, _children_results(parent))
+    now = timezone.now()
+    fields = {"output": completed.output, "variables": completed.variables, "logs": parent.logs + completed.logs}
+    if not detached:
+        fields.update(status=S.COMPLETED, completed_at=now, duration=_duration_ms(parent, now))
+    StepExecution.objects.filter(pk=parent.pk).update(**fields)
+    parent.output, parent.variables = completed.output, completed.variables
+    if detached:
+        _finish_if_done(parent.execution)
+        return []
+    parent.status = S.COMPLETED
+    return _advance(parent, succeeded=True)
+
+
+# ---------------------------------------------------------------- execution end
+
+
+def _execution_status(execution):
+    return WorkflowExecution.objects.filter(pk=execution.pk).values_list("status", flat=True).first()
+
+
+def execution_output(execution):
+    """The run's result: every top-level step's output and the variables it set."""
+    rows = (
+        StepExecution.objects.filter(execution_id=execution.pk, scope="", status=S.COMPLETED)
+        .order_by("completed_at")
+        .values_list("step_id", "output", "variables")
+    )
+    steps, variables = {}, {}
+    for step_id, output, step_variables in rows:
+        steps[step_id] = output
+        variables.update(step_variables or {})
+    return {"steps": steps, "variables": variables}
+
+
+def _finish_if_done(execution):
+    """Complete the execution when no step of it is still open (the lock makes one winner)."""
+    execution = WorkflowExecution.objects.select_for_update().get(pk=execution.pk)
+    if execution.status in TERMINAL:
+        return
+    if StepExecution.objects.filter(execution_id=execution.pk, status__in=OPEN).exists():
+        return
+    failed = (execution.metadata or {}).get("failedSteps")
+    status = S.FAILED if failed else S.COMPLETED
+    now = timezone.now()
+    fields = {
+        "status": status,
+        "completed_at": now,
+        "output": execution_output(execution),
+        "current_step_id": None,
+        "duration": _duration_ms(execution, now),
+    }
+    if failed:
+        fields.update(error="One or more steps failed (stopOnFirstError is false).", error_type=STEP_ERROR)
+    WorkflowExecution.objects.filter(pk=execution.pk, status__in=ACTIVE).update(**fields)
+
+
+def _end_execution(execution, status, error, step_id=None):
+    """Stop an execution for good: no new step starts; queued steps are cancelled."""
+    message = f"Step {step_id!r} failed: {error.message}" if step_id else error.message
+    message = mask(message, ConfigStore(*config_values()).secrets())
+    now = timezone.now()
+    updated = WorkflowExecution.objects.filter(pk=execution.pk, status__in=ACTIVE).update(
+        status=status,
+        completed_at=now,
+        error=message,
+        error_type=error.error_type,
+        output=execution_output(execution),
+        duration=_duration_ms(execution, now),
+    )
+    if updated:
+        StepExecution.objects.filter(execution_id=execution.pk, status__in=RUNNABLE).update(
+            status=S.CANCELLED, completed_at=timezone.now()
+        )
+    return updated

@@ -1,0 +1,88 @@
+"""HTTP_REQUEST: call an external API and optionally extract a value from the response."""
+
+from urllib.parse import urlsplit
+
+from executions.engine import http
+from executions.engine.errors import STEP_ERROR, TRANSFORM_ERROR, StepError
+from executions.engine.outcomes import Completed
+from executions.engine.registry import register
+from executions.engine.resolver import MISSING, as_text, dig, split_path
+from executions.engine.steps.base import StepType
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def checked_url(url):
+    if not isinstance(url, str):
+        raise StepError(STEP_ERROR, f"url must be a string, got {type(url).__name__}.")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise StepError(STEP_ERROR, f"url must be an absolute http(s) URL, got {url!r}.")
+    return url
+
+
+def request_headers(invocation, extra=None):
+    """Render headers as text and add the step's Idempotency-Key unless switched off."""
+    config = invocation.config
+    headers = {str(name): as_text(value) for name, value in (config.get("headers") or {}).items()}
+    setting = config.get("idempotencyKey", True)
+    if setting is not False:
+        name = setting.get("header", IDEMPOTENCY_HEADER) if isinstance(setting, dict) else IDEMPOTENCY_HEADER
+        headers.setdefault(name, invocation.idempotency_key)
+    headers.update(extra or {})
+    return headers
+
+
+def timeout_ms(invocation):
+    """The step's timeout (default from settings), never past the workflow's deadline."""
+    value = invocation.config.get("timeout") or invocation.options.get("HTTP_TIMEOUT_MS", 30000)
+    if invocation.remaining_ms is not None:
+        value = max(1, min(value, invocation.remaining_ms))
+    return value
+
+
+def extract(body, spec):
+    """Apply extractResponse {path, variableName} to a response body."""
+    value = dig(body, split_path(spec["path"]))
+    if value is MISSING:
+        raise StepError(TRANSFORM_ERROR, f"extractResponse path {spec['path']!r} is not in the response body.")
+    return value
+
+
+def finish(status, headers, body, extract_spec):
+    output = {"status": status, "headers": headers, "body": body}
+    variables = None
+    if extract_spec:
+        output["extracted"] = extract(body, extract_spec)
+        if extract_spec.get("variableName"):
+            variables = {extract_spec["variableName"]: output["extracted"]}
+    return Completed(output=output, variables=variables)
+
+
+@register
+class HttpRequest(StepType):
+    type_name = "HTTP_REQUEST"
+    path_keys = frozenset({"extractResponse"})
+
+    def execute(self, invocation):
+        config = invocation.config
+        method = config.get("method", "GET")
+        body = config.get("body")
+        json_body = data = None
+        if body is not None:
+            if config.get("bodyType") == "text":
+                data = as_text(body).encode()
+            else:
+                json_body = body
+        params = {key: as_text(value) for key, value in (config.get("queryParams") or {}).items()}
+        status, headers, response_body = http.send(
+            method=method,
+            url=checked_url(config["url"]),
+            headers=request_headers(invocation),
+            params=params or None,
+            json_body=json_body,
+            data=data,
+            timeout_ms=timeout_ms(invocation),
+            accept=config.get("acceptStatuses"),
+        )
+        return finish(status, headers, response_body, config.get("extractResponse"))

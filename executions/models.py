@@ -1,0 +1,85 @@
+"""Executions and their step records: the engine's source of truth."""
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from executions.statuses import ExecutionStatus
+
+
+class WorkflowExecution(models.Model):
+    """One run of a workflow (or of an ad-hoc orchestration request)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workflow = models.ForeignKey(
+        "workflows.Workflow", on_delete=models.PROTECT, null=True, blank=True, related_name="executions"
+    )
+    workflow_version = models.PositiveIntegerField(default=1)
+    request_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    status = models.CharField(max_length=16, choices=ExecutionStatus.choices, default=ExecutionStatus.PENDING)
+    input = models.JSONField(default=dict, blank=True)
+    output = models.JSONField(null=True, blank=True)
+    current_step_id = models.CharField(max_length=200, null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    duration = models.PositiveIntegerField(null=True, blank=True, help_text="Milliseconds, set when it ends.")
+    error = models.TextField(null=True, blank=True)
+    error_type = models.CharField(max_length=40, null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True, null=True)
+    # The definition this run follows, copied at start: editing the workflow never changes a run.
+    definition = models.JSONField(default=dict, blank=True)
+    deadline = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["workflow", "-started_at"]),
+            models.Index(fields=["status", "-started_at"]),
+            models.Index(fields=["-started_at"]),
+            models.Index(fields=["workflow", "status", "duration"]),
+        ]
+
+    def __str__(self):
+        return f"{self.id} ({self.status})"
+
+
+class StepExecution(models.Model):
+    """The record of one step run: input, output, attempts, timings, error and logs."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    execution = models.ForeignKey(WorkflowExecution, on_delete=models.CASCADE, related_name="steps_executed")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    # Unique within the execution and stable across redeliveries: "step_3/step_3a", "loop[4]/call".
+    key = models.CharField(max_length=1000)
+    scope = models.CharField(max_length=1000, blank=True, default="")
+    step_id = models.CharField(max_length=200)
+    step_name = models.CharField(max_length=200, blank=True, default="")
+    step_type = models.CharField(max_length=40)
+    item_index = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=ExecutionStatus.choices, default=ExecutionStatus.PENDING)
+    input = models.JSONField(null=True, blank=True)
+    output = models.JSONField(null=True, blank=True)
+    variables = models.JSONField(null=True, blank=True)
+    state = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    duration = models.PositiveIntegerField(null=True, blank=True, help_text="Milliseconds.")
+    attempt = models.PositiveIntegerField(default=1)
+    error = models.TextField(null=True, blank=True)
+    error_type = models.CharField(max_length=40, null=True, blank=True)
+    logs = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "item_index"]
+        constraints = [models.UniqueConstraint(fields=["execution", "key"], name="unique_step_key_per_execution")]
+        indexes = [
+            models.Index(fields=["execution", "status"]),
+            models.Index(fields=["parent", "item_index"]),
+            models.Index(fields=["status", "scheduled_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.key} ({self.status})"

@@ -1,0 +1,72 @@
+"""Reads of executions: lists and per-workflow metrics computed in the database."""
+
+import math
+
+from django.db import connection
+from django.db.models import Aggregate, Avg, Count, FloatField, Q
+
+from executions.models import StepExecution, WorkflowExecution
+from executions.statuses import ACTIVE, ExecutionStatus
+
+S = ExecutionStatus
+PERCENTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
+
+
+class PercentileCont(Aggregate):
+    function = "percentile_cont"
+    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, percentile, **extra):
+        super().__init__(expression, percentile=percentile, **extra)
+
+
+def execution_list():
+    return WorkflowExecution.objects.select_related("workflow").defer("definition")
+
+
+def execution_detail_queryset():
+    return WorkflowExecution.objects.prefetch_related("steps_executed")
+
+
+def active_executions():
+    return WorkflowExecution.objects.filter(status__in=ACTIVE).defer("definition")
+
+
+def _duration_percentiles(durations):
+    """p50/p95/p99 of a queryset's `duration`: percentile_cont on PostgreSQL, nearest rank elsewhere."""
+    if connection.vendor == "postgresql":
+        values = durations.aggregate(**{name: PercentileCont("duration", p) for name, p in PERCENTILES.items()})
+        return {name: round(value) if value is not None else None for name, value in values.items()}
+    count = durations.count()
+    ordered = durations.order_by("duration").values_list("duration", flat=True)
+    return {name: (ordered[max(0, math.ceil(p * count) - 1)] if count else None) for name, p in PERCENTILES.items()}
+
+
+def workflow_metrics(*, workflow):
+    """Return the spec's metrics for one workflow, plus duration percentiles."""
+    executions = WorkflowExecution.objects.filter(workflow=workflow)
+    totals = executions.aggregate(
+        total=Count("id"),
+        successful=Count("id", filter=Q(status=S.COMPLETED)),
+        failed=Count("id", filter=Q(status__in=[S.FAILED, S.TIMED_OUT])),
+        average=Avg("duration", filter=Q(status__in=[S.COMPLETED, S.FAILED, S.TIMED_OUT])),
+    )
+    step_average = StepExecution.objects.filter(execution__workflow=workflow, duration__isnull=False).aggregate(
+        average=Avg("duration")
+    )["average"]
+    last = executions.order_by("-started_at").values("started_at", "status").first()
+    finished = totals["successful"] + totals["failed"]
+    durations = executions.filter(duration__isnull=False, status__in=[S.COMPLETED, S.FAILED, S.TIMED_OUT])
+    return {
+        "workflowId": str(workflow.pk),
+        "totalExecutions": totals["total"],
+        "successfulExecutions": totals["successful"],
+        "failedExecutions": totals["failed"],
+        "averageExecutionTime": round(totals["average"], 1) if totals["average"] is not None else None,
+        "averageStepExecutionTime": round(step_average, 1) if step_average is not None else None,
+        "successRate": round(totals["successful"] / finished * 100, 2) if finished else None,
+        "lastExecutionAt": last["started_at"] if last else None,
+        "lastExecutionStatus": last["status"] if last else None,
+        "durationPercentiles": _duration_percentiles(durations),
+    }

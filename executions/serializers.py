@@ -1,0 +1,126 @@
+"""Execution, step record and orchestration shapes, in the spec's camelCase."""
+
+from rest_framework import serializers
+
+from executions.models import StepExecution, WorkflowExecution
+
+
+class StrictSerializer(serializers.Serializer):
+    """Reject fields this serializer does not know, naming them."""
+
+    def validate(self, attrs):
+        if isinstance(self.initial_data, dict):
+            unknown = set(self.initial_data) - set(self.fields)
+            if unknown:
+                raise serializers.ValidationError({name: "Unknown field." for name in sorted(unknown)})
+        return attrs
+
+
+class StepExecutionSerializer(serializers.ModelSerializer):
+    executionId = serializers.UUIDField(source="execution_id", read_only=True)
+    parentId = serializers.UUIDField(source="parent_id", read_only=True)
+    stepId = serializers.CharField(source="step_id")
+    stepName = serializers.CharField(source="step_name")
+    stepType = serializers.CharField(source="step_type")
+    itemIndex = serializers.IntegerField(source="item_index")
+    startedAt = serializers.DateTimeField(source="started_at")
+    completedAt = serializers.DateTimeField(source="completed_at")
+    scheduledAt = serializers.DateTimeField(source="scheduled_at")
+    errorType = serializers.CharField(source="error_type")
+
+    class Meta:
+        model = StepExecution
+        fields = [
+            "id",
+            "executionId",
+            "parentId",
+            "key",
+            "stepId",
+            "stepName",
+            "stepType",
+            "itemIndex",
+            "status",
+            "input",
+            "output",
+            "startedAt",
+            "completedAt",
+            "scheduledAt",
+            "duration",
+            "attempt",
+            "error",
+            "errorType",
+            "logs",
+        ]
+        read_only_fields = fields
+
+
+class ExecutionSerializer(serializers.ModelSerializer):
+    workflowId = serializers.UUIDField(source="workflow_id", read_only=True)
+    workflowVersion = serializers.IntegerField(source="workflow_version", read_only=True)
+    requestId = serializers.CharField(source="request_id", read_only=True)
+    currentStepId = serializers.CharField(source="current_step_id", read_only=True)
+    startedAt = serializers.DateTimeField(source="started_at", read_only=True)
+    completedAt = serializers.DateTimeField(source="completed_at", read_only=True)
+    errorType = serializers.CharField(source="error_type", read_only=True)
+
+    class Meta:
+        model = WorkflowExecution
+        fields = [
+            "id",
+            "workflowId",
+            "workflowVersion",
+            "requestId",
+            "status",
+            "input",
+            "output",
+            "currentStepId",
+            "startedAt",
+            "completedAt",
+            "duration",
+            "error",
+            "errorType",
+            "metadata",
+        ]
+        read_only_fields = fields
+
+
+class ExecutionDetailSerializer(ExecutionSerializer):
+    stepsExecuted = StepExecutionSerializer(source="steps_executed", many=True, read_only=True)
+
+    class Meta(ExecutionSerializer.Meta):
+        fields = ExecutionSerializer.Meta.fields + ["stepsExecuted"]
+        read_only_fields = fields
+
+
+class ExecuteRequestSerializer(StrictSerializer):
+    input = serializers.DictField(required=False, default=dict)
+    metadata = serializers.DictField(required=False, default=dict)
+    testRun = serializers.BooleanField(required=False, default=False)
+
+
+class OrchestrationOptionsSerializer(StrictSerializer):
+    stopOnFirstError = serializers.BooleanField(required=False, default=True)
+    enableLogging = serializers.BooleanField(required=False, default=True)
+    timeout = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=300_000,
+        help_text="Milliseconds to wait for the result before answering 202.",
+    )
+    executionTimeout = serializers.IntegerField(required=False, min_value=1, max_value=7 * 24 * 3600 * 1000)
+
+
+class OrchestrationRequestSerializer(StrictSerializer):
+    requestId = serializers.CharField(required=False, max_length=200)
+    steps = serializers.ListField(child=serializers.JSONField(), max_length=500)
+    errorHandlers = serializers.ListField(child=serializers.JSONField(), required=False, default=list)
+    context = serializers.DictField(required=False, default=dict)
+    options = OrchestrationOptionsSerializer(required=False, default=dict)
+
+
+class OrchestrationResultSerializer(ExecutionDetailSerializer):
+    executionId = serializers.UUIDField(source="id", read_only=True)
+
+    class Meta(ExecutionDetailSerializer.Meta):
+        fields = ["executionId"] + ExecutionDetailSerializer.Meta.fields
+        read_only_fields = fields

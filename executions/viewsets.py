@@ -1,0 +1,130 @@
+"""Execution, workflow-run and orchestration endpoints: thin, each calls one service."""
+
+import uuid
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from executions import selectors, services
+from executions.filters import ExecutionFilter
+from executions.models import WorkflowExecution
+from executions.serializers import (
+    ExecuteRequestSerializer,
+    ExecutionDetailSerializer,
+    ExecutionSerializer,
+    OrchestrationRequestSerializer,
+    OrchestrationResultSerializer,
+)
+from executions.statuses import TERMINAL
+from orchestration_site.permissions import has_perm
+from workflows.models import Workflow
+
+RUN_PERMISSION = "executions.add_workflowexecution"
+
+
+def _is_uuid(value):
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Executions with their status, timings and (on detail) every step record."""
+
+    queryset = WorkflowExecution.objects.none()
+    filterset_class = ExecutionFilter
+
+    def get_queryset(self):
+        return selectors.execution_detail_queryset() if self.action == "retrieve" else selectors.execution_list()
+
+    def get_serializer_class(self):
+        return ExecutionDetailSerializer if self.action == "retrieve" else ExecutionSerializer
+
+
+class WorkflowExecuteView(APIView):
+    """POST /api/v1/workflows/:id/execute: start a run; 202 with the execution."""
+
+    permission_classes = [has_perm(RUN_PERMISSION)]
+
+    @extend_schema(request=ExecuteRequestSerializer, responses={202: ExecutionSerializer, 409: OpenApiResponse()})
+    def post(self, request, pk):
+        workflow = get_object_or_404(Workflow, pk=pk)
+        body = ExecuteRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        execution = services.execution_start(
+            workflow=workflow,
+            input=body.validated_data["input"],
+            metadata=body.validated_data["metadata"],
+            test_run=body.validated_data["testRun"],
+        )
+        return Response(ExecutionSerializer(execution).data, status=status.HTTP_202_ACCEPTED)
+
+
+class WorkflowMetricsView(APIView):
+    """GET /api/v1/workflows/:id/metrics."""
+
+    queryset = Workflow.objects.none()
+
+    @extend_schema(responses={200: OpenApiResponse(description="Workflow metrics")})
+    def get(self, request, pk):
+        workflow = get_object_or_404(Workflow, pk=pk)
+        return Response(selectors.workflow_metrics(workflow=workflow))
+
+
+class OrchestrationExecuteView(APIView):
+    """Run ad-hoc steps: 200 with the result if it ends within options.timeout, else 202."""
+
+    permission_classes = [has_perm(RUN_PERMISSION)]
+
+    @extend_schema(
+        request=OrchestrationRequestSerializer,
+        responses={200: OrchestrationResultSerializer, 202: OrchestrationResultSerializer},
+    )
+    def post(self, request):
+        body = OrchestrationRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        execution, _ = services.orchestration_submit(
+            request_id=data.get("requestId"),
+            steps=data["steps"],
+            context=data["context"],
+            options=data["options"],
+            error_handlers=data["errorHandlers"],
+        )
+        execution = services.execution_wait(execution=execution, timeout_ms=data["options"].get("timeout"))
+        finished = execution.status in TERMINAL
+        return Response(
+            OrchestrationResultSerializer(execution).data,
+            status=status.HTTP_200_OK if finished else status.HTTP_202_ACCEPTED,
+        )
+
+
+class ActiveOrchestrationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Active executions; one by requestId (or execution id) whatever its status."""
+
+    queryset = WorkflowExecution.objects.none()
+    serializer_class = ExecutionSerializer
+    lookup_url_kwarg = "requestId"
+    lookup_value_regex = r"[^/]+"
+
+    def get_queryset(self):
+        return selectors.active_executions().select_related("workflow")
+
+    def get_object(self):
+        key = self.kwargs["requestId"]
+        execution = WorkflowExecution.objects.filter(request_id=key).first()
+        if execution is None and _is_uuid(key):
+            execution = WorkflowExecution.objects.filter(pk=key).first()
+        if execution is None:
+            raise Http404("No orchestration with that requestId.")
+        self.check_object_permissions(self.request, execution)
+        return execution
+
+    def get_serializer_class(self):
+        return OrchestrationResultSerializer if self.action == "retrieve" else ExecutionSerializer

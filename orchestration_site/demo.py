@@ -1,0 +1,104 @@
+"""Built-in stand-ins for the spec's lead, carrier, quote, assignment and webhook services.
+
+`make run` points the example workflows here, so a newcomer can run them with no network.
+They need no authentication and keep what they receive in memory, newest first.
+"""
+
+import json
+import threading
+from collections import deque
+
+from django.http import JsonResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+LEADS = {
+    "lead_123": {
+        "id": "lead_123",
+        "name": "Ada Lovelace",
+        "email": "ada@example.com",
+        "insuranceType": "auto",
+        "qualityScore": 85,
+    },
+    "lead_456": {
+        "id": "lead_456",
+        "name": "Charles Babbage",
+        "email": "charles@example.com",
+        "insuranceType": "home",
+        "qualityScore": 50,
+    },
+    "lead_noemail": {"id": "lead_noemail", "name": "No Email", "insuranceType": "auto", "qualityScore": 70},
+}
+QUOTES = {"a": 1200.0, "b": 980.5, "c": 1105.25}
+
+received = deque(maxlen=200)
+_lock = threading.Lock()
+
+
+def _remember(request, name):
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError:
+        body = request.body.decode(errors="replace")
+    with _lock:
+        received.appendleft(
+            {
+                "endpoint": name,
+                "method": request.method,
+                "path": request.path,
+                "body": body,
+                "idempotencyKey": request.headers.get("Idempotency-Key"),
+            }
+        )
+    return body
+
+
+def lead(request, lead_id):
+    data = LEADS.get(lead_id) or {
+        "id": lead_id,
+        "name": "Demo Lead",
+        "email": f"{lead_id}@example.com",
+        "insuranceType": "auto",
+        "qualityScore": 60,
+    }
+    return JsonResponse({"data": data})
+
+
+@csrf_exempt
+def carrier_leads(request, carrier):
+    body = _remember(request, f"carrier-{carrier}")
+    if carrier == "a" and request.headers.get("Authorization") != "Bearer demo-carrier-a-key":
+        return JsonResponse({"error": "unauthorised"}, status=401)
+    return JsonResponse({"accepted": True, "carrier": carrier.upper(), "leadId": (body or {}).get("id")}, status=201)
+
+
+def quote(request, carrier):
+    return JsonResponse({"data": {"carrier": f"Carrier {carrier.upper()}", "premium": QUOTES.get(carrier, 1000.0)}})
+
+
+@csrf_exempt
+def assignments(request):
+    body = _remember(request, "assignments")
+    return JsonResponse({"assigned": True, "agentType": (body or {}).get("agentType")}, status=201)
+
+
+@csrf_exempt
+def webhook(request):
+    _remember(request, "webhook")
+    return JsonResponse({"received": True})
+
+
+def inbox(request):
+    """What the demo services received, newest first."""
+    with _lock:
+        return JsonResponse({"received": list(received)})
+
+
+urlpatterns = [
+    path("leads/<str:lead_id>", lead),
+    path("carriers/<str:carrier>/leads", carrier_leads),
+    path("quotes/<str:carrier>", quote),
+    path("assignments", assignments),
+    path("webhook", webhook),
+    path("inbox", inbox),
+]

@@ -1,0 +1,51 @@
+"""One error shape for the whole API: 400s list every problem with its field path."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import ProtectedError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from workflows.definition import DefinitionError
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+def flatten_errors(detail, path=""):
+    """Turn DRF's nested error detail into [{"path": "steps[2].config.url", "message": ...}]."""
+    if isinstance(detail, dict):
+        errors = []
+        for key, value in detail.items():
+            key_path = "" if key == "non_field_errors" else (f"{path}.{key}" if path else str(key))
+            errors += flatten_errors(value, key_path)
+        return errors
+    if isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            return [{"path": path, "message": str(item)} for item in detail]
+        errors = []
+        for index, item in enumerate(detail):
+            if item:  # DRF puts {} at list positions without errors
+                errors += flatten_errors(item, f"{path}[{index}]")
+        return errors
+    return [{"path": path, "message": str(detail)}]
+
+
+def api_exception_handler(exc, context):
+    """Render DefinitionError and ValidationError as {"errors": [...]}; others as DRF does."""
+    if isinstance(exc, DefinitionError):
+        return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ProtectedError):
+        exc = Conflict(str(exc.args[0]) if exc.args else None)
+    if isinstance(exc, (Http404, PermissionDenied)):
+        return exception_handler(exc, context)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, (exceptions.ValidationError, exceptions.ParseError)):
+        response.data = {"errors": flatten_errors(exc.detail)}
+    return response

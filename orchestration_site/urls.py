@@ -1,0 +1,20 @@
+"""URL configuration: the REST API, its schema and docs, the admin, and the demo endpoints."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from orchestration_site import demo
+from orchestration_site.api_router import orchestration_urls, v1_urls
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(v1_urls)),
+    path("api/orchestration/", include(orchestration_urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api-auth/", include("rest_framework.urls")),
+    path("demo/", include(demo.urlpatterns)),
+]

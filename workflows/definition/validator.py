@@ -1,0 +1,176 @@
+"""Validate a workflow definition and report every problem at once, each with its path."""
+
+import re
+
+from jsonschema import Draft202012Validator
+
+from workflows.definition.graph import child_ids, find_cycle
+from workflows.definition.schema import STEP, STEP_CONFIG_SCHEMAS, WORKFLOW
+
+MAX_DEPTH = 32
+
+_workflow_validator = Draft202012Validator(WORKFLOW)
+_step_validator = Draft202012Validator({"type": "array", "items": STEP, "maxItems": 500})
+_single_step_validator = Draft202012Validator(STEP)
+_config_validators = {kind: Draft202012Validator(schema) for kind, schema in STEP_CONFIG_SCHEMAS.items()}
+
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
+
+
+class DefinitionError(Exception):
+    """Raised with a list of {"path", "message"} dicts when a definition is invalid."""
+
+    def __init__(self, errors):
+        super().__init__("; ".join(f"{e['path']}: {e['message']}" for e in errors))
+        self.errors = errors
+
+
+def format_path(parts, prefix=""):
+    """Render a jsonschema path as `steps[2].config.url`."""
+    text = prefix
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _schema_errors(validator, instance, prefix=""):
+    errors = []
+    for error in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
+        path = list(error.absolute_path)
+        message = error.message
+        if error.validator == "required" and (match := _REQUIRED.match(message)):
+            path.append(match.group(1))
+            message = "This field is required."
+        elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = error.schema.get("properties", {})
+            for name in sorted(set(error.instance) - set(known)):
+                errors.append({"path": format_path([*path, name], prefix), "message": "Unknown field."})
+            continue
+        elif error.validator == "enum":
+            message = f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}."
+        elif error.validator == "oneOf" and path and path[-1] == "config":
+            message = "Give exactly one of the alternatives: " + message
+        errors.append({"path": format_path(path, prefix), "message": message})
+    return errors
+
+
+def _depth(value, limit):
+    """Return True when `value` nests deeper than `limit` (iteratively, so it cannot recurse)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
+def _step_errors(steps, error_handlers, prefix=""):
+    """Check each step's config against its type, then every reference between steps."""
+    errors = []
+    positions = {}
+    for index, step in enumerate(steps):
+        if not _single_step_validator.is_valid(step):
+            continue  # its own errors are reported by the envelope schema
+        here = f"{prefix}steps[{index}]"
+        if step["id"] in positions:
+            first = positions[step["id"]]
+            errors.append({"path": f"{here}.id", "message": f"Duplicate step id {step['id']!r} (also steps[{first}])."})
+        else:
+            positions[step["id"]] = index
+        errors += _schema_errors(_config_validators[step["type"]], step["config"], f"{here}.config")
+
+    def check_ref(ref, path):
+        if ref not in positions:
+            errors.append({"path": path, "message": f"Unknown step id {ref!r}."})
+
+    valid_steps = [steps[index] for index in positions.values()]
+    for index, step in enumerate(steps):
+        if index not in positions.values():
+            continue
+        here = f"{prefix}steps[{index}]"
+        config = step["config"]
+        if step["type"] in ("PARALLEL", "FOR_EACH"):
+            for k, ref in enumerate(config.get("steps") or []):
+                if isinstance(ref, str):
+                    check_ref(ref, f"{here}.config.steps[{k}]")
+            if step["type"] == "PARALLEL":
+                siblings = set(config.get("steps") or [])
+                for ref in config.get("steps") or []:
+                    child = steps[positions[ref]] if ref in positions else None
+                    for d, dep in enumerate((child or {}).get("dependsOn") or []):
+                        if dep not in siblings:
+                            errors.append(
+                                {
+                                    "path": f"{prefix}steps[{positions[ref]}].dependsOn[{d}]",
+                                    "message": f"{dep!r} is not another step of the PARALLEL {step['id']!r}.",
+                                }
+                            )
+        if step["type"] == "CONDITIONAL":
+            for key in ("trueStepId", "falseStepId"):
+                if isinstance(config.get(key), str):
+                    check_ref(config[key], f"{here}.config.{key}")
+    error_handlers = [h for h in error_handlers if isinstance(h, dict)] if isinstance(error_handlers, list) else []
+    for index, handler in enumerate(error_handlers):
+        for key in ("stepId", "handlerStepId"):
+            if isinstance(handler.get(key), str):
+                check_ref(handler[key], f"{prefix}errorHandlers[{index}].{key}")
+    if errors:
+        return errors
+
+    steps = valid_steps
+    cycle = find_cycle(steps, error_handlers)
+    if cycle:
+        errors.append(
+            {
+                "path": f"{prefix}steps[{positions[cycle[0]]}]",
+                "message": f"Step {cycle[0]!r} is its own ancestor: {' → '.join(cycle)}.",
+            }
+        )
+    dependency_cycle = find_cycle(
+        [{"id": s["id"], "type": "PARALLEL", "config": {"steps": s.get("dependsOn") or []}} for s in steps]
+    )
+    if dependency_cycle:
+        errors.append(
+            {
+                "path": f"{prefix}steps[{positions[dependency_cycle[0]]}].dependsOn",
+                "message": f"Circular dependsOn: {' → '.join(dependency_cycle)}.",
+            }
+        )
+    for index, step in enumerate(steps):
+        if step["id"] in child_ids(step):
+            errors.append({"path": f"{prefix}steps[{index}]", "message": "A step cannot name itself as its child."})
+    return errors
+
+
+def validate_definition(data, *, required=("name", "category", "steps")):
+    """Validate a whole workflow payload; raise DefinitionError listing every problem."""
+    if not isinstance(data, dict):
+        raise DefinitionError([{"path": "", "message": "Expected a JSON object."}])
+    if _depth(data, MAX_DEPTH):
+        raise DefinitionError([{"path": "", "message": f"Nested deeper than {MAX_DEPTH} levels."}])
+    errors = [{"path": name, "message": "This field is required."} for name in required if name not in data]
+    errors += _schema_errors(_workflow_validator, data)
+    if isinstance(data.get("steps"), list):
+        errors += _step_errors(data["steps"], data.get("errorHandlers") or [])
+    if errors:
+        raise DefinitionError(errors)
+    return data
+
+
+def validate_steps(steps, error_handlers=None, *, prefix=""):
+    """Validate a list of steps on its own (orchestration requests); raise DefinitionError."""
+    if _depth(steps, MAX_DEPTH):
+        raise DefinitionError([{"path": f"{prefix}steps", "message": f"Nested deeper than {MAX_DEPTH} levels."}])
+    errors = _schema_errors(_step_validator, steps, f"{prefix}steps")
+    if isinstance(steps, list):
+        errors += _step_errors(steps, error_handlers or [], prefix)
+    if errors:
+        raise DefinitionError(errors)
+    return steps

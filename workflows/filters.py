@@ -1,0 +1,29 @@
+"""List filters for workflows, with the API's camelCase parameter names."""
+
+import django_filters
+
+from workflows.models import Workflow, WorkflowStatus
+
+
+class WorkflowFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=WorkflowStatus.choices)
+    category = django_filters.CharFilter()
+    name = django_filters.CharFilter(lookup_expr="icontains", help_text="Name contains (case-insensitive).")
+    createdAfter = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdBefore = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updatedAfter = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updatedBefore = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("created_at", "createdAt"),
+            ("updated_at", "updatedAt"),
+            ("name", "name"),
+            ("category", "category"),
+            ("status", "status"),
+            ("version", "version"),
+        )
+    )
+
+    class Meta:
+        model = Workflow
+        fields = []

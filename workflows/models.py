@@ -1,0 +1,65 @@
+"""Workflow definitions and the config store that `{{config.key}}` reads."""
+
+import uuid
+
+from django.db import models
+
+
+class WorkflowStatus(models.TextChoices):
+    DRAFT = "DRAFT"
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+    ARCHIVED = "ARCHIVED"
+
+
+class Workflow(models.Model):
+    """An ordered set of steps, stored as the spec's JSON."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200, db_index=True)
+    description = models.TextField(blank=True, null=True)
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=WorkflowStatus.choices, default=WorkflowStatus.DRAFT)
+    category = models.CharField(max_length=100)
+    triggers = models.JSONField(default=list, blank=True)
+    steps = models.JSONField(default=list, blank=True)
+    error_handlers = models.JSONField(default=list, blank=True, null=True)
+    timeout = models.PositiveIntegerField(null=True, blank=True, help_text="Milliseconds for a whole execution.")
+    metadata = models.JSONField(default=dict, blank=True, null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "category"]),
+            models.Index(fields=["category"]),
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["updated_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.name} (v{self.version})"
+
+    def definition(self):
+        """Return the part of the workflow that an execution runs."""
+        return {"steps": self.steps, "errorHandlers": self.error_handlers or [], "timeout": self.timeout}
+
+
+class ConfigEntry(models.Model):
+    """A value that workflows read as `{{config.<key>}}`; secrets are never shown again."""
+
+    key = models.CharField(max_length=200, unique=True)
+    value = models.JSONField(null=True, blank=True)
+    is_secret = models.BooleanField(default=False)
+    description = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = "config value"
+        verbose_name_plural = "config values"
+
+    def __str__(self):
+        return self.key

@@ -1,0 +1,62 @@
+"""Workflow and config representations, in the spec's camelCase."""
+
+from rest_framework import serializers
+
+from workflows.models import ConfigEntry, Workflow
+
+SECRET_MASK = "***"
+
+
+class WorkflowSerializer(serializers.ModelSerializer):
+    """Output shape of a workflow; input is checked by the definition validator."""
+
+    errorHandlers = serializers.JSONField(source="error_handlers", required=False, allow_null=True)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
+    triggers = serializers.JSONField(required=False)
+    steps = serializers.JSONField()
+    metadata = serializers.JSONField(required=False, allow_null=True)
+
+    class Meta:
+        model = Workflow
+        fields = [
+            "id",
+            "name",
+            "description",
+            "version",
+            "status",
+            "category",
+            "triggers",
+            "steps",
+            "errorHandlers",
+            "timeout",
+            "metadata",
+            "createdAt",
+            "updatedAt",
+        ]
+        read_only_fields = ["id", "version", "createdAt", "updatedAt"]
+
+
+class ConfigEntrySerializer(serializers.ModelSerializer):
+    """A config value; a secret's value is write-only and shown as ***."""
+
+    isSecret = serializers.BooleanField(source="is_secret", required=False, default=False)
+    value = serializers.JSONField(allow_null=True)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
+
+    class Meta:
+        model = ConfigEntry
+        fields = ["key", "value", "isSecret", "description", "createdAt", "updatedAt"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.is_secret:
+            data["value"] = SECRET_MASK
+        return data
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError({name: "Unknown field." for name in sorted(unknown)})
+        return attrs

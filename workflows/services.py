@@ -1,0 +1,80 @@
+"""Writes to workflows and the config store; each owns its transaction."""
+
+from django.db import transaction
+
+from orchestration_site.exceptions import Conflict
+from workflows.definition import validate_definition
+from workflows.models import ConfigEntry, Workflow
+
+# API field name → model attribute, for the fields a client may write.
+WRITABLE_FIELDS = {
+    "name": "name",
+    "description": "description",
+    "status": "status",
+    "category": "category",
+    "triggers": "triggers",
+    "steps": "steps",
+    "errorHandlers": "error_handlers",
+    "timeout": "timeout",
+    "metadata": "metadata",
+}
+VERSIONED_FIELDS = {"steps", "triggers", "error_handlers", "timeout"}
+
+
+def workflow_as_definition(workflow):
+    """Return the writable fields of a workflow under their API names."""
+    return {api: getattr(workflow, attr) for api, attr in WRITABLE_FIELDS.items()}
+
+
+def workflow_create(*, data):
+    """Validate a definition and store it as a new workflow (version 1)."""
+    validate_definition(data)
+    values = {WRITABLE_FIELDS[key]: value for key, value in data.items() if key in WRITABLE_FIELDS}
+    values["error_handlers"] = values.get("error_handlers") or []
+    return Workflow.objects.create(**values)
+
+
+@transaction.atomic
+def workflow_update(*, workflow, data, partial=False):
+    """Validate the workflow as it would be after the change, then save it.
+
+    A change to steps, triggers, errorHandlers or timeout increments `version`.
+    """
+    workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
+    merged = {**workflow_as_definition(workflow), **data} if partial else data
+    validate_definition(merged)
+    changed_versioned = False
+    for key, attr in WRITABLE_FIELDS.items():
+        if key not in merged and partial:
+            continue
+        value = merged.get(key)
+        if attr == "error_handlers":
+            value = value or []
+        if not partial and key not in merged:
+            value = Workflow._meta.get_field(attr).get_default()
+        if getattr(workflow, attr) != value:
+            changed_versioned |= attr in VERSIONED_FIELDS
+            setattr(workflow, attr, value)
+    if changed_versioned:
+        workflow.version += 1
+    workflow.save()
+    return workflow
+
+
+def workflow_delete(*, workflow):
+    """Delete a workflow that never ran; one with executions must be archived instead."""
+    count = workflow.executions.count()
+    if count:
+        raise Conflict(
+            f"Workflow has {count} execution(s) whose history would be lost; "
+            'archive it instead (PATCH {"status": "ARCHIVED"}).'
+        )
+    workflow.delete()
+
+
+def config_set(*, key, value, is_secret=False, description=""):
+    """Create or replace one config value."""
+    entry, _ = ConfigEntry.objects.update_or_create(
+        key=key, defaults={"value": value, "is_secret": is_secret, "description": description}
+    )
+    return entry
