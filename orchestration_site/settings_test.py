@@ -1,0 +1,21 @@
+"""Test settings: the normal settings, with a development key and no embedded worker.
+
+Tests start their own workers (tests/support/workers.py) on the broker they exercise.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("ALLOW_DEV_SECRET_KEY", "1")
+os.environ.setdefault("EMBEDDED_WORKER", "0")
+
+from orchestration_site.settings import *  # noqa: F403
+from orchestration_site.settings import DATABASES
+
+# Worker threads use their own connections: close them after every message.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not shared-cache memory: worker threads then get SQLite's normal locking.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"orchestration-test-{os.getpid()}.db")}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

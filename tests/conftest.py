@@ -1,0 +1,109 @@
+"""Shared fixtures: API clients by role, a recording loopback server, real workers, factories."""
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from executions import services as execution_services
+from tests.support.server import RecordingServer
+from tests.support.workers import running_worker, service_available, wait_for_execution
+from workflows import services as workflow_services
+
+BROKERS = ["stub", "redis", "rabbitmq"]
+_skipped_suites = set()
+
+
+def _client_for(user):
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def editor(db):
+    """A user holding every permission of the project's apps (but not a superuser)."""
+    user = User.objects.create_user("editor", password="pw")
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["workflows", "executions", "breakers"])
+    )
+    return User.objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def api(editor):
+    """An API client authenticated by token as the editor."""
+    return _client_for(editor)
+
+
+@pytest.fixture
+def viewer_api(db):
+    """An API client for a signed-in user with no model permissions."""
+    return _client_for(User.objects.create_user("viewer", password="pw"))
+
+
+@pytest.fixture
+def anon_api():
+    return APIClient()
+
+
+@pytest.fixture
+def server():
+    recording = RecordingServer().start()
+    yield recording
+    recording.stop()
+
+
+@pytest.fixture
+def worker(transactional_db):
+    """A real Dramatiq worker (4 threads) on the in-process broker."""
+    with running_worker("stub") as running:
+        yield running
+
+
+@pytest.fixture(params=BROKERS)
+def broker_worker(request, transactional_db):
+    """A real worker on each broker in turn: in-process, Redis, RabbitMQ (skipped when down)."""
+    if not service_available(request.param):
+        _skipped_suites.add(request.param)
+        pytest.skip(f"{request.param} is not reachable: its broker suite is skipped")
+    with running_worker(request.param) as running:
+        yield running
+
+
+@pytest.fixture
+def make_workflow(db):
+    def make(steps, **fields):
+        data = {"name": fields.pop("name", "Test workflow"), "category": "test", "status": "ACTIVE", "steps": steps}
+        data.update(fields)
+        return workflow_services.workflow_create(data=data)
+
+    return make
+
+
+@pytest.fixture
+def run_workflow(make_workflow):
+    """Create an ACTIVE workflow from steps, run it with `input` and wait for the end."""
+
+    def run(steps, input=None, timeout=15.0, **fields):
+        workflow = make_workflow(steps, **fields)
+        execution = execution_services.execution_start(workflow=workflow, input=input or {})
+        return wait_for_execution(execution.pk, timeout=timeout)
+
+    return run
+
+
+def steps_of(execution):
+    """Return {key: StepExecution} for an execution."""
+    return {row.key: row for row in execution.steps_executed.all()}
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_sep("-", "services")
+    terminalreporter.write_line(f"database: {connection.vendor}")
+    for kind in ("redis", "rabbitmq"):
+        state = "skipped (not reachable)" if kind in _skipped_suites else "exercised"
+        terminalreporter.write_line(f"{kind} broker suite: {state}")
