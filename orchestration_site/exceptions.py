@@ -1,12 +1,14 @@
 """One error shape for the whole API: 400s list every problem with its field path."""
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db.models import ProtectedError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from orchestration_site.parsers import PayloadTooLarge
 from workflows.definition import DefinitionError
 
 
@@ -21,7 +23,7 @@ def flatten_errors(detail, path=""):
     if isinstance(detail, dict):
         errors = []
         for key, value in detail.items():
-            key_path = "" if key == "non_field_errors" else (f"{path}.{key}" if path else str(key))
+            key_path = path if key == "non_field_errors" else (f"{path}.{key}" if path else str(key))
             errors += flatten_errors(value, key_path)
         return errors
     if isinstance(detail, list):
@@ -39,6 +41,8 @@ def api_exception_handler(exc, context):
     """Render DefinitionError and ValidationError as {"errors": [...]}; others as DRF does."""
     if isinstance(exc, DefinitionError):
         return Response({"errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RequestDataTooBig):  # Django's own size check, met before any parser runs
+        exc = PayloadTooLarge(f"Request body larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
     if isinstance(exc, ProtectedError):
         exc = Conflict(str(exc.args[0]) if exc.args else None)
     if isinstance(exc, (Http404, PermissionDenied)):

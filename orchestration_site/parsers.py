@@ -1,6 +1,7 @@
 """A JSON parser that answers 400 or 413, never 500, to malformed or oversized bodies."""
 
 import json
+import math
 
 from django.conf import settings
 from rest_framework import exceptions, status
@@ -13,17 +14,56 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
+def _reject_constant(name):
+    """NaN and ±Infinity are not JSON: no database stores them and no client can read them back."""
+    raise ValueError(f"{name} is not a valid JSON value")
+
+
+def _finite_float(text):
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+def _unstorable_string(data):
+    """Return a message when a string or key holds NUL or an unpaired surrogate (iteratively).
+
+    Both decode from JSON escapes (\\u0000, \\ud800) but cannot be stored as text.
+    """
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return "Strings may not contain NUL (\\u0000) characters."
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "Strings may not contain unpaired surrogates (\\ud800-\\udfff)."
+    return None
+
+
 class SafeJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raw = stream.read(limit + 1) if stream is not None else b""
+        raw = (stream.read(limit + 1) if limit is not None else stream.read()) if stream is not None else b""
         if limit is not None and len(raw) > limit:
             raise PayloadTooLarge(f"Request body larger than {limit} bytes.")
         if not raw.strip():
             raise exceptions.ParseError("Request body is empty; expected JSON.")
         try:
-            return json.loads(raw.decode((parser_context or {}).get("encoding") or "utf-8"))
+            text = raw.decode((parser_context or {}).get("encoding") or "utf-8")
+            data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
         except RecursionError:
             raise exceptions.ParseError("JSON nested too deeply.") from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise exceptions.ParseError(f"JSON parse error: {exc}") from None
+        if "\\u" in text and (problem := _unstorable_string(data)):
+            raise exceptions.ParseError(problem)
+        return data

@@ -1,5 +1,7 @@
 """Shared fixtures: API clients by role, a recording loopback server, real workers, factories."""
 
+import os
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.db import connection
@@ -68,6 +70,8 @@ def worker(transactional_db):
 def broker_worker(request, transactional_db):
     """A real worker on each broker in turn: in-process, Redis, RabbitMQ (skipped when down)."""
     if not service_available(request.param):
+        if os.environ.get("REQUIRE_SERVICES"):
+            pytest.fail(f"{request.param} is not reachable and REQUIRE_SERVICES is set")
         _skipped_suites.add(request.param)
         pytest.skip(f"{request.param} is not reachable: its broker suite is skipped")
     with running_worker(request.param) as running:
@@ -88,10 +92,10 @@ def make_workflow(db):
 def run_workflow(make_workflow):
     """Create an ACTIVE workflow from steps, run it with `input` and wait for the end."""
 
-    def run(steps, input=None, timeout=15.0, **fields):
+    def run(steps, input=None, wait=15.0, **fields):
         workflow = make_workflow(steps, **fields)
         execution = execution_services.execution_start(workflow=workflow, input=input or {})
-        return wait_for_execution(execution.pk, timeout=timeout)
+        return wait_for_execution(execution.pk, timeout=wait)
 
     return run
 

@@ -13,10 +13,11 @@ Concurrency model
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -99,8 +100,26 @@ def run(row_id):
     row = claim(row_id)
     while row is not None:
         outcome, record_input = execute(row)
-        next_id = record(row, outcome, record_input)
+        next_id = _record_retrying(row, outcome, record_input)
         row = claim(next_id) if next_id else None
+
+
+def _record_retrying(row, outcome, record_input, attempts=5):
+    """Record an outcome, retrying a transaction the database aborted (a deadlock, say).
+
+    The step has already run: losing its outcome would leave it RUNNING and repeat its call.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return record(row, outcome, record_input)
+        except OperationalError:
+            if attempt == attempts:
+                raise
+            logger.warning("Recording step %s failed (attempt %s); retrying", row.key, attempt, exc_info=True)
+            time.sleep(0.05 * attempt)
+            row.refresh_from_db()
+            row.execution.refresh_from_db()
+    return None
 
 
 def check_timeout(execution_id):
@@ -628,6 +647,9 @@ def _finish_if_done(execution):
 
 def _end_execution(execution, status, error, step_id=None):
     """Stop an execution for good: no new step starts; queued steps are cancelled."""
+    if status == S.FAILED and execution.deadline and timezone.now() >= execution.deadline:
+        # The step failed because the workflow's time ran out (its call was capped by it).
+        status, error = S.TIMED_OUT, StepError(WORKFLOW_TIMEOUT, f"The workflow timeout elapsed ({error.message}).")
     message = f"Step {step_id!r} failed: {error.message}" if step_id else error.message
     message = mask(message, ConfigStore(*config_values()).secrets())
     now = timezone.now()

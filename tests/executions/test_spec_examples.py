@@ -41,7 +41,7 @@ def test_example_1_submits_the_lead_to_every_carrier(broker_worker, server, run_
     server.route("POST", "/notify", json={"received": True})
     definition = example(1, server)
 
-    execution = run_workflow(definition["steps"], input={"leadId": "lead_123"}, timeout=30)
+    execution = run_workflow(definition["steps"], input={"leadId": "lead_123"}, wait=30)
 
     assert execution.status == "COMPLETED", execution.error
     assert len(server.received("GET", "/leads/lead_123")) == 1

@@ -51,8 +51,12 @@ def make_broker(kind):
 
 
 @contextlib.contextmanager
-def running_worker(kind="stub", threads=4):
-    """Bind the engine's actors to a broker of `kind` and run a worker on it."""
+def running_worker(kind="stub", threads=4, flush=True):
+    """Bind the engine's actors to a broker of `kind` and run a worker on it.
+
+    `flush` empties the queues first (leftovers of other tests); pass False to keep what
+    a test queued before starting the worker.
+    """
     original = dramatiq.get_broker()
     broker = make_broker(kind)
     if broker is not original:
@@ -60,7 +64,8 @@ def running_worker(kind="stub", threads=4):
         for actor in ACTORS:
             actor.broker = broker
             broker.declare_actor(actor)
-    broker.flush_all()
+    if flush:
+        broker.flush_all()
     worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=50)
     worker.start()
     try:
@@ -68,6 +73,9 @@ def running_worker(kind="stub", threads=4):
     finally:
         worker.stop(timeout=10_000)
         broker.flush_all()
+        # Worker() adds a middleware to the broker and never removes it: drop it, or the
+        # long-lived in-process broker collects one per test.
+        broker.middleware[:] = [m for m in broker.middleware if getattr(m, "worker", None) is not worker]
         if broker is not original:
             for actor in ACTORS:
                 actor.broker = original
