@@ -1,13 +1,32 @@
 """Circuit breakers in the admin: state at a glance, reset through the service."""
 
+from django import forms
 from django.contrib import admin, messages
 
 from breakers import services
 from breakers.models import CircuitBreaker
+from breakers.serializers import CircuitBreakerConfigSerializer
+
+_LIMITS = CircuitBreakerConfigSerializer().fields
+
+
+class CircuitBreakerForm(forms.ModelForm):
+    """The bounds of PUT /config: threshold ≥ 1, timeout > 0, halfOpenMaxCalls ≥ 1."""
+
+    threshold = forms.IntegerField(min_value=1, max_value=_LIMITS["threshold"].max_value)
+    timeout = forms.IntegerField(
+        min_value=1, max_value=_LIMITS["timeout"].max_value, help_text="Milliseconds before a half-open probe."
+    )
+    half_open_max_calls = forms.IntegerField(min_value=1, max_value=_LIMITS["halfOpenMaxCalls"].max_value)
+
+    class Meta:
+        model = CircuitBreaker
+        fields = ["threshold", "timeout", "half_open_max_calls"]
 
 
 @admin.register(CircuitBreaker)
 class CircuitBreakerAdmin(admin.ModelAdmin):
+    form = CircuitBreakerForm
     list_display = [
         "service_id",
         "state",

@@ -1,19 +1,27 @@
 """Execution, step record and orchestration shapes, in the spec's camelCase."""
 
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 from executions.models import StepExecution, WorkflowExecution
 
 
 class StrictSerializer(serializers.Serializer):
-    """Reject fields this serializer does not know, naming them."""
+    """Reject fields this serializer does not know, naming them (nested ones too)."""
 
-    def validate(self, attrs):
-        if isinstance(self.initial_data, dict):
-            unknown = set(self.initial_data) - set(self.fields)
-            if unknown:
-                raise serializers.ValidationError({name: "Unknown field." for name in sorted(unknown)})
-        return attrs
+    def to_internal_value(self, data):
+        names = sorted(set(data) - set(self.fields)) if isinstance(data, Mapping) else []
+        unknown = {name: ["Unknown field."] for name in names}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if unknown and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**error.detail, **unknown}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
 
 
 class StepExecutionSerializer(serializers.ModelSerializer):

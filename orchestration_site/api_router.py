@@ -1,6 +1,6 @@
 """Every REST route of the spec, with or without a trailing slash."""
 
-from django.urls import path
+from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
 from breakers.viewsets import CircuitBreakerViewSet
@@ -32,18 +32,16 @@ orchestration = Router()
 orchestration.include_root_view = False
 orchestration.register("active", ActiveOrchestrationViewSet, basename="orchestration-active")
 
+UUID = r"(?P<pk>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+
 v1_urls = [
-    path("workflows/<uuid:pk>/execute", WorkflowExecuteView.as_view(), name="workflow-execute"),
-    path("workflows/<uuid:pk>/execute/", WorkflowExecuteView.as_view()),
-    path("workflows/<uuid:pk>/metrics", WorkflowMetricsView.as_view(), name="workflow-metrics"),
-    path("workflows/<uuid:pk>/metrics/", WorkflowMetricsView.as_view()),
-    path("orchestration/execute", OrchestrationExecuteView.as_view(), name="orchestration-execute-v1"),
-    path("orchestration/execute/", OrchestrationExecuteView.as_view()),
+    re_path(rf"^workflows/{UUID}/execute/?$", WorkflowExecuteView.as_view(), name="workflow-execute"),
+    re_path(rf"^workflows/{UUID}/metrics/?$", WorkflowMetricsView.as_view(), name="workflow-metrics"),
+    re_path(r"^orchestration/execute/?$", OrchestrationExecuteView.as_view(), name="orchestration-execute-v1"),
     *v1.urls,
 ]
 
 orchestration_urls = [
-    path("execute", OrchestrationExecuteView.as_view(), name="orchestration-execute"),
-    path("execute/", OrchestrationExecuteView.as_view()),
+    re_path(r"^execute/?$", OrchestrationExecuteView.as_view(), name="orchestration-execute"),
     *orchestration.urls,
 ]

@@ -161,6 +161,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["orchestration_site.schema.spec_paths"],
+    "ENUM_NAME_OVERRIDES": {
+        "WorkflowStatusEnum": "workflows.models.WorkflowStatus",
+        "ExecutionStatusEnum": "executions.statuses.ExecutionStatus",
+        "CircuitBreakerStateEnum": "breakers.models.CircuitBreakerState",
+    },
 }
 
 # Dramatiq: DRAMATIQ_BROKER_URL = redis://… or amqp://…; unset = in-process broker.

@@ -15,6 +15,7 @@ from workflows import services as workflow_services
 
 BROKERS = ["stub", "redis", "rabbitmq"]
 _skipped_suites = set()
+_ran_suites = set()
 
 
 def _client_for(user):
@@ -74,6 +75,7 @@ def broker_worker(request, transactional_db):
             pytest.fail(f"{request.param} is not reachable and REQUIRE_SERVICES is set")
         _skipped_suites.add(request.param)
         pytest.skip(f"{request.param} is not reachable: its broker suite is skipped")
+    _ran_suites.add(request.param)
     with running_worker(request.param) as running:
         yield running
 
@@ -109,5 +111,10 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_sep("-", "services")
     terminalreporter.write_line(f"database: {connection.vendor}")
     for kind in ("redis", "rabbitmq"):
-        state = "skipped (not reachable)" if kind in _skipped_suites else "exercised"
+        if kind in _skipped_suites:
+            state = "SKIPPED (not reachable)"
+        elif kind in _ran_suites:
+            state = "exercised"
+        else:
+            state = "not selected in this run"
         terminalreporter.write_line(f"{kind} broker suite: {state}")

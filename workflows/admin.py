@@ -22,6 +22,16 @@ FIELD_OF_PATH = {
 }
 
 
+class SafeJSONEditorWidget(JSONEditorWidget):
+    """A JSON editor that shows text which is not JSON back as typed; the field reports the error."""
+
+    def format_value(self, value):
+        try:
+            return super().format_value(value)
+        except ValueError:
+            return value
+
+
 class WorkflowForm(forms.ModelForm):
     class Meta:
         model = Workflow
@@ -39,6 +49,8 @@ class WorkflowForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if "triggers" in cleaned and cleaned["triggers"] is None:
+            cleaned["triggers"] = []  # an emptied editor means no triggers
         data = {api: cleaned.get(attr) for api, attr in services.WRITABLE_FIELDS.items() if attr in cleaned}
         data = {key: value for key, value in data.items() if value is not None or key in ("description",)}
         try:
@@ -62,7 +74,7 @@ class WorkflowAdmin(admin.ModelAdmin):
     list_filter = ["status", "category", "updated_at"]
     search_fields = ["name", "description", "category"]
     readonly_fields = ["id", "version", "created_at", "updated_at"]
-    formfield_overrides = {models.JSONField: {"widget": JSONEditorWidget(height="360px")}}
+    formfield_overrides = {models.JSONField: {"widget": SafeJSONEditorWidget(height="360px")}}
     fieldsets = [
         (None, {"fields": ["name", "description", "status", "category", "timeout"]}),
         ("Definition", {"fields": ["steps", "triggers", "error_handlers"]}),
@@ -91,7 +103,7 @@ class WorkflowAdmin(admin.ModelAdmin):
 class ConfigEntryForm(forms.ModelForm):
     """A secret's stored value is never sent back to the browser; leave it blank to keep it."""
 
-    value = forms.JSONField(required=False, widget=JSONEditorWidget(height="160px"))
+    value = forms.JSONField(required=False, widget=SafeJSONEditorWidget(height="160px"))
 
     class Meta:
         model = ConfigEntry
@@ -106,8 +118,15 @@ class ConfigEntryForm(forms.ModelForm):
     def clean_value(self):
         value = self.cleaned_data.get("value")
         if value is None and self.instance.pk and self.instance.is_secret:
+            self.keeps_secret_value = True
             return self.instance.value
         return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if getattr(self, "keeps_secret_value", False) and not cleaned.get("is_secret"):
+            self.add_error("value", "Give a new value to make a secret public: the stored one is never shown.")
+        return cleaned
 
 
 @admin.register(ConfigEntry)

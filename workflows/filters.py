@@ -2,7 +2,7 @@
 
 import django_filters
 
-from workflows.models import Workflow, WorkflowStatus
+from workflows.models import ConfigEntry, Workflow, WorkflowStatus
 
 
 class WorkflowFilter(django_filters.FilterSet):
@@ -26,4 +26,12 @@ class WorkflowFilter(django_filters.FilterSet):
 
     class Meta:
         model = Workflow
+        fields = []
+
+
+class ConfigEntryFilter(django_filters.FilterSet):
+    isSecret = django_filters.BooleanFilter(field_name="is_secret")
+
+    class Meta:
+        model = ConfigEntry
         fields = []

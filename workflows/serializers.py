@@ -59,4 +59,9 @@ class ConfigEntrySerializer(serializers.ModelSerializer):
         unknown = set(self.initial_data) - set(self.fields)
         if unknown:
             raise serializers.ValidationError({name: "Unknown field." for name in sorted(unknown)})
+        unmasking = self.instance is not None and self.instance.is_secret and attrs.get("is_secret") is False
+        if unmasking and "value" not in attrs:
+            raise serializers.ValidationError(
+                {"isSecret": "A secret's value is write-only: give a new value to make it public."}
+            )
         return attrs

@@ -5,7 +5,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from workflows import services
-from workflows.filters import WorkflowFilter
+from workflows.filters import ConfigEntryFilter, WorkflowFilter
 from workflows.models import ConfigEntry, Workflow
 from workflows.serializers import ConfigEntrySerializer, WorkflowSerializer
 
@@ -44,4 +44,4 @@ class ConfigEntryViewSet(viewsets.ModelViewSet):
     serializer_class = ConfigEntrySerializer
     lookup_field = "key"
     lookup_value_regex = r"[^/]+"
-    filterset_fields = ["is_secret"]
+    filterset_class = ConfigEntryFilter

@@ -41,6 +41,13 @@ def _ordered(actual, expected, field):
     return left, right
 
 
+def _member(item, container):
+    try:
+        return item in container
+    except TypeError:  # an unhashable value (a list, an object) is never a key of an object
+        return False
+
+
 def regex_search(pattern, subject, *, timeout):
     """Search with a time limit, so a catastrophic pattern cannot hang a worker."""
     if len(pattern) > MAX_PATTERN_LENGTH:
@@ -71,13 +78,13 @@ def compare(actual, operator, expected, *, field="", regex_timeout=1.0):
     if operator in ("in", "not_in"):
         if not isinstance(expected, (list, str, dict)):
             raise StepError(CONDITION_ERROR, f"Operator {operator} needs a list value for {field!r}.")
-        found = actual in expected if not isinstance(expected, str) or isinstance(actual, str) else False
+        found = _member(actual, expected) if not isinstance(expected, str) or isinstance(actual, str) else False
         return found if operator == "in" else not found
     if operator == "contains":
         if isinstance(actual, str):
             return isinstance(expected, str) and expected in actual
         if isinstance(actual, (list, dict)):
-            return expected in actual
+            return _member(expected, actual)
         return False
     if operator == "regex":
         if actual is None:

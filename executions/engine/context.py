@@ -41,17 +41,16 @@ class ConfigStore:
 class Context:
     """The namespace `{{…}}` reads; later layers shadow earlier ones.
 
-    Order, weakest first: input fields, `input`, step results by id (and under `steps`),
-    extracted variables, then `item`/`index` in a FOR_EACH and `error` in a handler.
-    `config` always means the config store.
+    Order, weakest first: input fields, step results by id, extracted variables, then
+    `item`/`index` in a FOR_EACH and `error` in a handler. `config` always means the config
+    store, `input` the workflow input and `steps` the step results, whatever else is named so.
     """
 
     def __init__(self, *, input=None, config=None, results=(), extras=None):
         self.input = input or {}
         self.config = config or ConfigStore({})
         self.names = dict(self.input) if isinstance(self.input, dict) else {}
-        self.names["input"] = self.input
-        self.names["steps"] = {}
+        self.steps = {}
         self.variables = {}
         for step_id, output, variables in results:
             self.add_result(step_id, output, variables)
@@ -59,11 +58,12 @@ class Context:
 
     def add_result(self, step_id, output, variables=None):
         entry = {"output": output}
+        self.steps[step_id] = entry
         self.names[step_id] = entry
-        self.names["steps"][step_id] = entry
+        # Variables live in their own layer: a step finishing later must not hide one that
+        # an earlier step extracted under the same name as its id.
         if variables:
             self.variables.update(variables)
-            self.names.update(variables)
 
     def with_extras(self, extras):
         """Return a view of this context with `item`, `index` or `error` layered on top."""
@@ -79,8 +79,14 @@ class Context:
         head = segments[0]
         if head == "config":
             return self.config.lookup(segments[1:]) if len(segments) > 1 else MISSING
+        if head == "input":
+            return dig(self.input, segments[1:])
+        if head == "steps":
+            return dig(self.steps, segments[1:])
         if head in self.extras:
             return dig(self.extras[head], segments[1:])
+        if head in self.variables:
+            return dig(self.variables[head], segments[1:])
         if head in self.names:
             return dig(self.names[head], segments[1:])
         return MISSING

@@ -18,10 +18,14 @@ DEFAULT_RETRYABLE_STATUSES = {408, 429}
 
 
 def effective_policy(policy):
-    """Fill a step's retryPolicy with the defaults; no policy means a single attempt."""
+    """Fill a step's retryPolicy with the defaults; no policy, or strategy NONE, means a single attempt."""
     if not policy:
         return dict(NO_RETRY)
-    return {**DEFAULTS, **policy}
+    filled = {**DEFAULTS, **policy}
+    if filled["strategy"] == "NONE":
+        # The spec's NONE is "no retries", not retries without a pause (maxAttempts defaults to 3).
+        filled["maxAttempts"] = 1
+    return filled
 
 
 def backoff_delay(policy, attempt):

@@ -349,6 +349,8 @@ def _record_fork(row, fork, record_input, now, secrets):
         for spec in fork.start:
             spec.item = fork.items[spec.item_index]
     status = S.COMPLETED if fork.detach else S.WAITING
+    # Keep the enclosing FOR_EACH item, so children inside this container see it too.
+    fork.state = {**{key: row.state[key] for key in ("item", "index") if key in row.state}, **fork.state}
     updated = StepExecution.objects.filter(pk=row.pk, status=S.RUNNING).update(
         status=status,
         input=record_input,

@@ -36,6 +36,16 @@ def format_path(parts, prefix=""):
     return text
 
 
+def _required_alternatives(alternatives):
+    """Return the field names when each alternative only requires fields (`oneOf` duration/until)."""
+    names = []
+    for alternative in alternatives:
+        if not isinstance(alternative, dict) or set(alternative) != {"required"}:
+            return None
+        names += alternative["required"]
+    return names
+
+
 def _schema_errors(validator, instance, prefix=""):
     errors = []
     for error in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
@@ -51,8 +61,9 @@ def _schema_errors(validator, instance, prefix=""):
             continue
         elif error.validator == "enum":
             message = f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}."
-        elif error.validator == "oneOf" and path and path[-1] == "config":
-            message = "Give exactly one of the alternatives: " + message
+        elif error.validator in ("oneOf", "anyOf") and (names := _required_alternatives(error.validator_value)):
+            how = "exactly one" if error.validator == "oneOf" else "at least one"
+            message = f"Give {how} of {', '.join(names)}."
         errors.append({"path": format_path(path, prefix), "message": message})
     return errors
 

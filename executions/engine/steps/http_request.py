@@ -10,6 +10,7 @@ from executions.engine.resolver import MISSING, as_text, dig, split_path
 from executions.engine.steps.base import StepType
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
 
 
 def checked_url(url):
@@ -21,6 +22,11 @@ def checked_url(url):
     return url
 
 
+def has_header(headers, name):
+    """Tell whether `headers` sets `name`, in any letter case (HTTP header names are case-insensitive)."""
+    return name.lower() in {str(key).lower() for key in headers}
+
+
 def request_headers(invocation, extra=None):
     """Render headers as text and add the step's Idempotency-Key unless switched off."""
     config = invocation.config
@@ -28,7 +34,10 @@ def request_headers(invocation, extra=None):
     setting = config.get("idempotencyKey", True)
     if setting is not False:
         name = setting.get("header", IDEMPOTENCY_HEADER) if isinstance(setting, dict) else IDEMPOTENCY_HEADER
-        headers.setdefault(name, invocation.idempotency_key)
+        # A key the step sets itself wins, whatever its case: requests would let ours replace
+        # "idempotency-key" rather than send both.
+        if not has_header(headers, name):
+            headers[name] = invocation.idempotency_key
     headers.update(extra or {})
     return headers
 
@@ -75,10 +84,14 @@ class HttpRequest(StepType):
             else:
                 json_body = body
         params = {key: as_text(value) for key, value in (config.get("queryParams") or {}).items()}
+        outgoing = request_headers(invocation)
+        if data is not None and not has_header(outgoing, "Content-Type"):
+            # requests sends bytes without a type; say what they are unless the step did.
+            outgoing["Content-Type"] = TEXT_CONTENT_TYPE
         status, headers, response_body = http.send(
             method=method,
             url=checked_url(config["url"]),
-            headers=request_headers(invocation),
+            headers=outgoing,
             params=params or None,
             json_body=json_body,
             data=data,

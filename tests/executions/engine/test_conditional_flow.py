@@ -29,8 +29,10 @@ def test_branch_then_next_main_step(worker, server, run_workflow):
 def test_or_conditions_and_missing_branch(worker, server, run_workflow):
     server.route("GET", "/yes", json={})
     server.route("GET", "/finally", json={})
-    conditions = [{"field": "tier", "operator": "eq", "value": "gold"},
-                  {"field": "score", "operator": "gte", "value": 90, "logic": "OR"}]
+    conditions = [
+        {"field": "tier", "operator": "eq", "value": "gold"},
+        {"field": "score", "operator": "gte", "value": 90, "logic": "OR"},
+    ]
     steps = routing(server, conditions, falseStepId="no")
 
     execution = run_workflow(steps, input={"tier": "silver", "score": 95})

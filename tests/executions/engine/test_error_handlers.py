@@ -10,12 +10,22 @@ def flow(server, *, should_continue, error_types=None):
     if error_types is not None:
         handler["errorTypes"] = error_types
     steps = [
-        {"id": "submit", "type": "HTTP_REQUEST", "order": 1,
-         "config": {"method": "POST", "url": server.url("/submit")}},
+        {
+            "id": "submit",
+            "type": "HTTP_REQUEST",
+            "order": 1,
+            "config": {"method": "POST", "url": server.url("/submit")},
+        },
         {"id": "after", "type": "HTTP_REQUEST", "order": 2, "config": {"url": server.url("/after")}},
-        {"id": "notify", "type": "WEBHOOK_CALL", "order": 3,
-         "config": {"url": server.url("/support"),
-                    "body": {"failed": "{{error.stepId}}", "type": "{{error.type}}", "status": "{{error.status}}"}}},
+        {
+            "id": "notify",
+            "type": "WEBHOOK_CALL",
+            "order": 3,
+            "config": {
+                "url": server.url("/support"),
+                "body": {"failed": "{{error.stepId}}", "type": "{{error.type}}", "status": "{{error.status}}"},
+            },
+        },
     ]
     return steps, [handler]
 

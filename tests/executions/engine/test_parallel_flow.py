@@ -4,14 +4,22 @@ from tests.conftest import steps_of
 
 
 def children(server, count, path="/work"):
-    return [{"id": f"c{i}", "type": "HTTP_REQUEST", "config": {"method": "POST", "url": server.url(path),
-                                                               "body": {"child": i}}} for i in range(count)]
+    return [
+        {
+            "id": f"c{i}",
+            "type": "HTTP_REQUEST",
+            "config": {"method": "POST", "url": server.url(path), "body": {"child": i}},
+        }
+        for i in range(count)
+    ]
 
 
 def test_max_concurrency_holds(worker, server, run_workflow):
     server.route("POST", "/work", json={"ok": True}, delay=0.1)
-    steps = [{"id": "fan", "type": "PARALLEL", "config": {"steps": [f"c{i}" for i in range(6)], "maxConcurrency": 2}},
-             *children(server, 6)]
+    steps = [
+        {"id": "fan", "type": "PARALLEL", "config": {"steps": [f"c{i}" for i in range(6)], "maxConcurrency": 2}},
+        *children(server, 6),
+    ]
 
     execution = run_workflow(steps)
 
@@ -36,9 +44,11 @@ def test_depends_on_orders_children(worker, server, run_workflow):
 def test_wait_for_all_false_goes_on_and_ends_after_children(worker, server, run_workflow):
     server.route("POST", "/work", json={"ok": True}, delay=0.4)
     server.route("GET", "/next", json={})
-    steps = [{"id": "fan", "type": "PARALLEL", "order": 1, "config": {"steps": ["c0", "c1"], "waitForAll": False}},
-             *children(server, 2),
-             {"id": "next", "type": "HTTP_REQUEST", "order": 2, "config": {"url": server.url("/next")}}]
+    steps = [
+        {"id": "fan", "type": "PARALLEL", "order": 1, "config": {"steps": ["c0", "c1"], "waitForAll": False}},
+        *children(server, 2),
+        {"id": "next", "type": "HTTP_REQUEST", "order": 2, "config": {"url": server.url("/next")}},
+    ]
 
     execution = run_workflow(steps)
 
@@ -54,8 +64,11 @@ def test_wait_for_all_false_goes_on_and_ends_after_children(worker, server, run_
 def test_failed_child_fails_the_run(worker, server, run_workflow):
     server.route("POST", "/work", json={"ok": True})
     server.route("POST", "/broken", status=400, json={"error": "bad lead"})
-    steps = [{"id": "fan", "type": "PARALLEL", "config": {"steps": ["c0", "bad"]}}, *children(server, 1),
-             {"id": "bad", "type": "HTTP_REQUEST", "config": {"method": "POST", "url": server.url("/broken")}}]
+    steps = [
+        {"id": "fan", "type": "PARALLEL", "config": {"steps": ["c0", "bad"]}},
+        *children(server, 1),
+        {"id": "bad", "type": "HTTP_REQUEST", "config": {"method": "POST", "url": server.url("/broken")}},
+    ]
 
     execution = run_workflow(steps)
 

@@ -10,16 +10,31 @@ def test_values_flow_from_step_to_step(worker, server, run_workflow, db):
     server.route("GET", "/leads/L1", json={"data": {"id": "L1", "tags": ["a", "b"], "score": 7}})
     server.route("POST", "/out", json={"ok": True})
     steps = [
-        {"id": "fetch", "type": "HTTP_REQUEST", "config": {
-            "url": server.url("/leads/{{leadId}}"),
-            "queryParams": {"region": "{{config.crm.region}}", "n": "{{input.count}}"},
-            "extractResponse": {"type": "JSON_PATH", "path": "$.data", "variableName": "lead"}}},
-        {"id": "send", "type": "HTTP_REQUEST", "config": {
-            "method": "POST", "url": server.url("/out"),
-            "headers": {"Authorization": "Bearer {{config.crm.token}}", "X-Score": "{{lead.score}}"},
-            "body": {"lead": "{{lead}}", "firstTag": "{{fetch.output.body.data.tags.0}}",
-                     "viaSteps": "{{steps.fetch.output.status}}", "text": "id={{lead.id}};tags={{lead.tags}}",
-                     "timeout": "{{config.crm.timeoutMs}}"}}},
+        {
+            "id": "fetch",
+            "type": "HTTP_REQUEST",
+            "config": {
+                "url": server.url("/leads/{{leadId}}"),
+                "queryParams": {"region": "{{config.crm.region}}", "n": "{{input.count}}"},
+                "extractResponse": {"type": "JSON_PATH", "path": "$.data", "variableName": "lead"},
+            },
+        },
+        {
+            "id": "send",
+            "type": "HTTP_REQUEST",
+            "config": {
+                "method": "POST",
+                "url": server.url("/out"),
+                "headers": {"Authorization": "Bearer {{config.crm.token}}", "X-Score": "{{lead.score}}"},
+                "body": {
+                    "lead": "{{lead}}",
+                    "firstTag": "{{fetch.output.body.data.tags.0}}",
+                    "viaSteps": "{{steps.fetch.output.status}}",
+                    "text": "id={{lead.id}};tags={{lead.tags}}",
+                    "timeout": "{{config.crm.timeoutMs}}",
+                },
+            },
+        },
     ]
 
     execution = run_workflow(steps, input={"leadId": "L1", "count": 3})
@@ -30,8 +45,13 @@ def test_values_flow_from_step_to_step(worker, server, run_workflow, db):
     sent = server.received("POST", "/out")[0]
     assert sent["headers"]["Authorization"] == "Bearer t0k3n"
     assert sent["headers"]["X-Score"] == "7"
-    assert sent["body"] == {"lead": {"id": "L1", "tags": ["a", "b"], "score": 7}, "firstTag": "a", "viaSteps": 200,
-                            "text": 'id=L1;tags=["a","b"]', "timeout": 5000}
+    assert sent["body"] == {
+        "lead": {"id": "L1", "tags": ["a", "b"], "score": 7},
+        "firstTag": "a",
+        "viaSteps": 200,
+        "text": 'id=L1;tags=["a","b"]',
+        "timeout": 5000,
+    }
     record = steps_of(execution)["send"]
     assert record.input["headers"]["Authorization"] == "Bearer ***"
     assert execution.output["variables"]["lead"]["id"] == "L1"

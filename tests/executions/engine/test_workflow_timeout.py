@@ -10,9 +10,12 @@ def test_timeout_stops_a_waiting_run(worker, server, run_workflow):
     started = time.monotonic()
 
     execution = run_workflow(
-        [{"id": "pause", "type": "WAIT", "config": {"duration": 30, "unit": "s"}},
-         {"id": "after", "type": "HTTP_REQUEST", "config": {"url": server.url("/after")}}],
-        wait=10, timeout=300,
+        [
+            {"id": "pause", "type": "WAIT", "config": {"duration": 30, "unit": "s"}},
+            {"id": "after", "type": "HTTP_REQUEST", "config": {"url": server.url("/after")}},
+        ],
+        wait=10,
+        timeout=300,
     )
 
     assert execution.status == "TIMED_OUT"
@@ -26,8 +29,9 @@ def test_timeout_caps_a_slow_http_call(worker, server, run_workflow):
     server.route("GET", "/slow", json={}, delay=3)
     started = time.monotonic()
 
-    execution = run_workflow([{"id": "slow", "type": "HTTP_REQUEST", "config": {"url": server.url("/slow")}}],
-                             wait=10, timeout=500)
+    execution = run_workflow(
+        [{"id": "slow", "type": "HTTP_REQUEST", "config": {"url": server.url("/slow")}}], wait=10, timeout=500
+    )
 
     assert execution.status == "TIMED_OUT"
     assert execution.error_type == "WORKFLOW_TIMEOUT"

@@ -31,7 +31,8 @@ class Command(BaseCommand):
             token = Token.objects.create(user=user)
             CREDENTIALS_FILE.write_text(f"username={username}\npassword={password}\ntoken={token.key}\n")
             CREDENTIALS_FILE.chmod(0o600)
-            self.stdout.write(self.style.SUCCESS("Demo staff user created (shown once, also saved in "
-                                                 f"{CREDENTIALS_FILE.name}):"))
+            self.stdout.write(
+                self.style.SUCCESS(f"Demo staff user created (shown once, also saved in {CREDENTIALS_FILE.name}):")
+            )
             self.stdout.write(f"  username: {username}\n  password: {password}\n  API token: {token.key}")
         call_command("load_demo", stdout=self.stdout)

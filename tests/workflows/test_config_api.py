@@ -1,0 +1,126 @@
+"""/api/v1/config: the values `{{config.key}}` reads; a secret's value is write-only."""
+
+import pytest
+
+from workflows.models import ConfigEntry
+
+URL = "/api/v1/config"
+
+
+def entry(key):
+    return ConfigEntry.objects.get(key=key)
+
+
+def create(api, **body):
+    response = api.post(URL, body, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_create_a_plain_value_and_read_it_back(api):
+    created = create(api, key="region", value={"name": "eu-west"}, description="Where we run.")
+
+    assert created["value"] == {"name": "eu-west"}
+    assert created["isSecret"] is False
+    body = api.get(f"{URL}/region").json()
+    assert (body["key"], body["value"], body["description"]) == ("region", {"name": "eu-west"}, "Where we run.")
+    assert set(body) == {"key", "value", "isSecret", "description", "createdAt", "updatedAt"}
+
+
+def test_a_secret_is_shown_as_stars_everywhere(api, viewer_api):
+    created = create(api, key="carrierA", value={"apiKey": "key-A-123"}, isSecret=True)
+
+    assert created["value"] == "***"
+    assert api.get(f"{URL}/carrierA").json()["value"] == "***"
+    assert [item["value"] for item in api.get(URL).json()["results"]] == ["***"]
+    assert viewer_api.get(f"{URL}/carrierA").json()["value"] == "***"
+    assert "key-A-123" not in api.get(URL).content.decode()
+    assert entry("carrierA").value == {"apiKey": "key-A-123"}
+
+
+def test_a_secret_can_be_replaced_but_not_read(api):
+    create(api, key="carrierA", value={"apiKey": "old"}, isSecret=True)
+
+    response = api.put(
+        f"{URL}/carrierA", {"key": "carrierA", "value": {"apiKey": "new"}, "isSecret": True}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["value"] == "***"
+    assert entry("carrierA").value == {"apiKey": "new"}
+
+
+def test_patching_a_secrets_description_keeps_its_value(api):
+    create(api, key="carrierA", value={"apiKey": "kept"}, isSecret=True)
+
+    response = api.patch(f"{URL}/carrierA", {"description": "Carrier A's key"}, format="json")
+
+    assert response.status_code == 200
+    assert entry("carrierA").value == {"apiKey": "kept"}
+    assert entry("carrierA").description == "Carrier A's key"
+
+
+def test_a_secret_cannot_be_unmasked_by_clearing_is_secret(api):
+    """Write-only means write-only: turning isSecret off must not reveal the stored value."""
+    create(api, key="carrierA", value={"apiKey": "key-A-123"}, isSecret=True)
+
+    response = api.patch(f"{URL}/carrierA", {"isSecret": False}, format="json")
+
+    assert response.status_code == 400
+    assert [error["path"] for error in response.json()["errors"]] == ["isSecret"]
+    assert entry("carrierA").is_secret is True
+    assert "key-A-123" not in api.get(f"{URL}/carrierA").content.decode()
+
+
+def test_a_secret_can_be_made_public_with_a_new_value(api):
+    create(api, key="carrierA", value={"apiKey": "key-A-123"}, isSecret=True)
+
+    response = api.patch(f"{URL}/carrierA", {"isSecret": False, "value": {"apiKey": "public"}}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["value"] == {"apiKey": "public"}
+
+
+def test_keys_are_unique(api):
+    create(api, key="region", value="eu")
+
+    response = api.post(URL, {"key": "region", "value": "us"}, format="json")
+
+    assert response.status_code == 400
+    assert [error["path"] for error in response.json()["errors"]] == ["key"]
+    assert entry("region").value == "eu"
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        ({"key": "k", "value": 1, "secret": True}, "secret"),
+        ({"value": 1}, "key"),
+        ({"key": "", "value": 1}, "key"),
+        ({"key": "k"}, "value"),
+    ],
+)
+def test_invalid_bodies_are_refused(api, body, path):
+    response = api.post(URL, body, format="json")
+
+    assert response.status_code == 400
+    assert path in [error["path"] for error in response.json()["errors"]]
+    assert not ConfigEntry.objects.exists()
+
+
+def test_filter_by_is_secret_and_delete(api):
+    create(api, key="carrierA", value="s", isSecret=True)
+    create(api, key="region", value="eu")
+
+    public = api.get(URL, {"isSecret": "false"}).json()["results"]
+    assert [item["key"] for item in public] == ["region"]
+
+    assert api.delete(f"{URL}/carrierA").status_code == 204
+    assert api.get(f"{URL}/carrierA").status_code == 404
+    assert list(ConfigEntry.objects.values_list("key", flat=True)) == ["region"]
+
+
+def test_keys_with_dots_are_addressable(api):
+    create(api, key="carrier.a", value=1)
+
+    assert api.get(f"{URL}/carrier.a").json()["value"] == 1
