@@ -142,26 +142,30 @@ def check_timeout(execution_id):
 def claim(row_id):
     """Take a runnable step for this worker; return it, or None when there is nothing to do."""
     now = timezone.now()
-    claimed = (
-        StepExecution.objects.filter(pk=row_id, status__in=RUNNABLE, execution__status=S.RUNNING)
-        .filter(Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=now))
-        .update(status=S.RUNNING, started_at=Coalesce(F("started_at"), now), scheduled_at=None)
-    )
     row = StepExecution.objects.select_related("execution").filter(pk=row_id).first()
-    if row is None:
+    if row is None or row.status not in RUNNABLE or row.execution.status != S.RUNNING:
         return None
     execution = row.execution
-    if not claimed:
-        if row.status == S.WAITING and row.scheduled_at and row.scheduled_at > now and execution.status == S.RUNNING:
-            # A delayed message arrived early (delays travel in bounded hops): wait again.
-            with transaction.atomic():
-                send_step(row.pk, (row.scheduled_at - now).total_seconds() * 1000)
+    if row.scheduled_at and row.scheduled_at > now:
+        # A delayed message arrived early (delays travel in bounded hops): wait again.
+        with transaction.atomic():
+            send_step(row.pk, (row.scheduled_at - now).total_seconds() * 1000)
         return None
     if execution.deadline and now >= execution.deadline:
         with transaction.atomic():
-            StepExecution.objects.filter(pk=row.pk, status=S.RUNNING).update(status=S.PENDING)
             _end_execution(execution, S.TIMED_OUT, StepError(WORKFLOW_TIMEOUT, "The workflow timeout elapsed."))
         return None
+    # One UPDATE on this table alone, so PostgreSQL re-checks `status` after waiting for a
+    # concurrent claim: exactly one worker wins. (A filter across a join becomes
+    # `id IN (subquery)`, which is not re-checked, and two workers could both win.)
+    claimed = (
+        StepExecution.objects.filter(pk=row_id, status__in=RUNNABLE)
+        .filter(Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=now))
+        .update(status=S.RUNNING, started_at=Coalesce(F("started_at"), now), scheduled_at=None)
+    )
+    if not claimed:
+        return None
+    row.status, row.started_at, row.scheduled_at = S.RUNNING, row.started_at or now, None
     return row
 
 
