@@ -68,15 +68,21 @@ def worker(transactional_db):
 
 
 @pytest.fixture(params=BROKERS)
-def broker_worker(request, transactional_db):
-    """A real worker on each broker in turn: in-process, Redis, RabbitMQ (skipped when down)."""
+def broker_kind(request, transactional_db):
+    """Each broker in turn: in-process, Redis, RabbitMQ (skipped when not reachable)."""
     if not service_available(request.param):
         if os.environ.get("REQUIRE_SERVICES"):
             pytest.fail(f"{request.param} is not reachable and REQUIRE_SERVICES is set")
         _skipped_suites.add(request.param)
         pytest.skip(f"{request.param} is not reachable: its broker suite is skipped")
     _ran_suites.add(request.param)
-    with running_worker(request.param) as running:
+    return request.param
+
+
+@pytest.fixture
+def broker_worker(broker_kind):
+    """A real worker (4 threads) on each broker in turn."""
+    with running_worker(broker_kind) as running:
         yield running
 
 

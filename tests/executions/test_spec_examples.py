@@ -69,7 +69,7 @@ def test_example_1_submits_the_lead_to_every_carrier(broker_worker, server, run_
     assert records["step_3/step_3a"].input["headers"]["Authorization"] == "Bearer ***"
 
 
-def test_example_1_without_email_fails_at_validation(worker, server, run_workflow, carrier_key):
+def test_example_1_without_email_fails_at_validation(broker_worker, server, run_workflow, carrier_key):
     server.route("GET", "/leads/lead_9", json={"data": {"id": "lead_9", "insuranceType": "auto"}})
     definition = example(1, server)
 
@@ -85,7 +85,7 @@ def test_example_1_without_email_fails_at_validation(worker, server, run_workflo
 @pytest.mark.parametrize(
     ("score", "agent_type", "skipped"), [(85, "premium", "route_standard"), (50, "standard", "route_premium")]
 )
-def test_example_3_routes_by_quality(worker, server, run_workflow, score, agent_type, skipped):
+def test_example_3_routes_by_quality(broker_worker, server, run_workflow, score, agent_type, skipped):
     server.route("POST", "/assignments", status=201, json={"assigned": True})
     definition = example(3, server)
 

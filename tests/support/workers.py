@@ -51,12 +51,8 @@ def make_broker(kind):
 
 
 @contextlib.contextmanager
-def running_worker(kind="stub", threads=4, flush=True):
-    """Bind the engine's actors to a broker of `kind` and run a worker on it.
-
-    `flush` empties the queues first (leftovers of other tests); pass False to keep what
-    a test queued before starting the worker.
-    """
+def bound_broker(kind="stub"):
+    """Bind the engine's actors to a fresh broker of `kind` (emptied) and yield it."""
     original = dramatiq.get_broker()
     broker = make_broker(kind)
     if broker is not original:
@@ -64,23 +60,37 @@ def running_worker(kind="stub", threads=4, flush=True):
         for actor in ACTORS:
             actor.broker = broker
             broker.declare_actor(actor)
-    if flush:
+    broker.flush_all()
+    try:
+        yield broker
+    finally:
         broker.flush_all()
+        if broker is not original:
+            for actor in ACTORS:
+                actor.broker = original
+            dramatiq.set_broker(original)
+            broker.close()
+
+
+@contextlib.contextmanager
+def worker_on(broker, threads=4):
+    """Run a real worker with `threads` threads on `broker` until the block ends."""
     worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=50)
     worker.start()
     try:
         yield worker
     finally:
         worker.stop(timeout=10_000)
-        broker.flush_all()
         # Worker() adds a middleware to the broker and never removes it: drop it, or the
         # long-lived in-process broker collects one per test.
         broker.middleware[:] = [m for m in broker.middleware if getattr(m, "worker", None) is not worker]
-        if broker is not original:
-            for actor in ACTORS:
-                actor.broker = original
-            dramatiq.set_broker(original)
-            broker.close()
+
+
+@contextlib.contextmanager
+def running_worker(kind="stub", threads=4):
+    """Bind the engine's actors to a broker of `kind` and run a worker on it."""
+    with bound_broker(kind) as broker, worker_on(broker, threads) as worker:
+        yield worker
 
 
 def wait_for_execution(execution_id, timeout=15.0):

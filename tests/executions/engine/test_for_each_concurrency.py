@@ -4,7 +4,7 @@ from executions import services
 from tests.support.workers import running_worker, wait_for_execution
 
 
-def test_thousand_items_never_exceed_max_concurrency(transactional_db, server, make_workflow):
+def test_thousand_items_never_exceed_max_concurrency(broker_kind, server, make_workflow):
     server.route("POST", "/items", json={"ok": True}, delay=0.01)
     workflow = make_workflow(
         [
@@ -18,7 +18,7 @@ def test_thousand_items_never_exceed_max_concurrency(transactional_db, server, m
     )
 
     # Given more worker threads than the limit, so only the engine can hold it.
-    with running_worker("stub", threads=16):
+    with running_worker(broker_kind, threads=16):
         execution = services.execution_start(workflow=workflow, input={"numbers": list(range(1000))})
         execution = wait_for_execution(execution.pk, timeout=120)
 

@@ -9,7 +9,7 @@ from executions import services
 from tests.support.workers import running_worker, wait_for_execution
 
 
-def test_one_hour_wait_leaves_the_only_thread_free(transactional_db, server, make_workflow):
+def test_one_hour_wait_leaves_the_only_thread_free(broker_kind, server, make_workflow):
     server.route("GET", "/ping", json={"pong": True})
     waiting = make_workflow(
         [
@@ -22,7 +22,7 @@ def test_one_hour_wait_leaves_the_only_thread_free(transactional_db, server, mak
         [{"id": "ping", "type": "HTTP_REQUEST", "config": {"url": server.url("/ping")}}], name="quick"
     )
 
-    with running_worker("stub", threads=1):
+    with running_worker(broker_kind, threads=1):
         long_run = services.execution_start(workflow=waiting)
         deadline = time.monotonic() + 10
         while not long_run.steps_executed.filter(key="pause", status="WAITING").exists():
