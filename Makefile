@@ -27,7 +27,7 @@ run: demo
 
 ## Run Dramatiq workers against DRAMATIQ_BROKER_URL (redis://… or amqp://…).
 worker: install
-	$(DEV_ENV) $(BIN)/python manage.py rundramatiq --processes $${WORKER_PROCESSES:-2} --threads $${WORKER_THREADS:-8}
+	$(DEV_ENV) dramatiq_worker_timeout=$${dramatiq_worker_timeout:-100} $(BIN)/python manage.py rundramatiq --processes $${WORKER_PROCESSES:-2} --threads $${WORKER_THREADS:-8}
 
 test: install
 	$(BIN)/ruff check .

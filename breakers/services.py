@@ -1,6 +1,7 @@
 """Changes to circuit breakers; every write is atomic in the database."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from breakers.models import CircuitBreaker, CircuitBreakerState
 
@@ -20,7 +21,7 @@ def breaker_get_or_create(*, service_id):
 def breaker_configure(*, breaker, config):
     """Update threshold, timeout and halfOpenMaxCalls; state and counters stay as they are."""
     values = {CONFIG_FIELDS[key]: value for key, value in config.items()}
-    CircuitBreaker.objects.filter(pk=breaker.pk).update(**values)
+    CircuitBreaker.objects.filter(pk=breaker.pk).update(**values, updated_at=timezone.now())
     breaker.refresh_from_db()
     return breaker
 
@@ -29,7 +30,11 @@ def breaker_configure(*, breaker, config):
 def breaker_reset(*, breaker):
     """Close the breaker and zero its counters."""
     CircuitBreaker.objects.filter(pk=breaker.pk).update(
-        state=CircuitBreakerState.CLOSED, failure_count=0, half_open_calls=0, opened_at=None
+        state=CircuitBreakerState.CLOSED,
+        failure_count=0,
+        half_open_calls=0,
+        opened_at=None,
+        updated_at=timezone.now(),
     )
     breaker.refresh_from_db()
     return breaker

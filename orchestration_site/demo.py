@@ -54,14 +54,9 @@ def _remember(request, name):
 
 
 def lead(request, lead_id):
-    data = LEADS.get(lead_id) or {
-        "id": lead_id,
-        "name": "Demo Lead",
-        "email": f"{lead_id}@example.com",
-        "insuranceType": "auto",
-        "qualityScore": 60,
-    }
-    return JsonResponse({"data": data})
+    if lead_id not in LEADS:
+        return JsonResponse({"error": f"No lead {lead_id!r}."}, status=404)
+    return JsonResponse({"data": LEADS[lead_id]})
 
 
 @csrf_exempt

@@ -426,6 +426,7 @@ def _create_rows(execution, parent, specs, status=S.PENDING):
                 step_type=step.get("type", ""),
                 item_index=spec.item_index if parent is not None and parent.step_type == "FOR_EACH" else None,
                 status=status,
+                attempt=0 if status == S.SKIPPED else 1,
                 state=state,
                 created_at=now,
                 logs=[],

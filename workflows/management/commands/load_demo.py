@@ -20,10 +20,23 @@ class Command(BaseCommand):
         for entry in DEMO_CONFIG:
             if not ConfigEntry.objects.filter(key=entry["key"]).exists():
                 services.config_set(**entry)
-        created = 0
+        created = repointed = 0
         for definition in demo_workflows(base_url):
-            if Workflow.objects.filter(name=definition["name"]).exists():
-                continue
-            services.workflow_create(data=definition)
-            created += 1
-        self.stdout.write(f"Demo data: {created} workflow(s) created, {Workflow.objects.count()} in all.")
+            existing = Workflow.objects.filter(name=definition["name"]).first()
+            if existing is None:
+                services.workflow_create(data=definition)
+                created += 1
+            elif existing.steps != definition["steps"] and _is_demo(existing):
+                # The server moved (another PORT): point the demo's steps at it again.
+                services.workflow_update(workflow=existing, data={"steps": definition["steps"]}, partial=True)
+                repointed += 1
+        self.stdout.write(
+            f"Demo data: {created} demo workflow(s) created, {repointed} repointed at {base_url}, "
+            f"{len(demo_workflows(base_url)) - created - repointed} already in place."
+        )
+
+
+def _is_demo(workflow):
+    """Only workflows whose every URL is a demo endpoint are ours to repoint."""
+    urls = [step.get("config", {}).get("url", "") for step in workflow.steps if "url" in step.get("config", {})]
+    return bool(urls) and all("/demo/" in url for url in urls)
