@@ -36,6 +36,8 @@ class CircuitBreaker(models.Model):
     half_open_max_calls = models.PositiveIntegerField(default=default_half_open_max_calls)
     half_open_calls = models.PositiveIntegerField(default=0)
     opened_at = models.DateTimeField(null=True, blank=True)
+    # Half-open permits expire here, so a probe whose worker died cannot wedge the breaker.
+    probe_lease_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -45,3 +47,20 @@ class CircuitBreaker(models.Model):
 
     def __str__(self):
         return f"{self.service_id} ({self.state})"
+
+
+class BreakerTransition(models.Model):
+    """One change of a breaker's state: when (database clock), from, to, and why."""
+
+    breaker = models.ForeignKey(CircuitBreaker, on_delete=models.CASCADE, related_name="transitions")
+    at = models.DateTimeField()
+    from_state = models.CharField(max_length=16, choices=CircuitBreakerState.choices)
+    to_state = models.CharField(max_length=16, choices=CircuitBreakerState.choices)
+    reason = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["breaker", "-at"])]
+
+    def __str__(self):
+        return f"{self.from_state} → {self.to_state} at {self.at:%Y-%m-%d %H:%M:%S}"

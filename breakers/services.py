@@ -1,11 +1,38 @@
-"""Changes to circuit breakers; every write is atomic in the database."""
+"""Changes to circuit breakers, shared by every worker process on every machine.
+
+A state change happens under a row lock, with times from the database clock, so exactly one
+caller makes each transition however many race, and no worker's clock is trusted.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Now
 from django.utils import timezone
 
-from breakers.models import CircuitBreaker, CircuitBreakerState
+from breakers import state
+from breakers.models import BreakerTransition, CircuitBreaker, CircuitBreakerState
 
 CONFIG_FIELDS = {"threshold": "threshold", "timeout": "timeout", "halfOpenMaxCalls": "half_open_max_calls"}
+
+
+@dataclass(frozen=True)
+class Permit:
+    """Leave to make one call; a probe permit holds one of the half-open slots."""
+
+    service_id: str
+    probe: bool = False
+
+
+class BreakerOpen(Exception):
+    """The breaker refused the call; `retry_at` is the earliest time it may let one through."""
+
+    def __init__(self, service_id, retry_at):
+        super().__init__(f"Circuit breaker {service_id!r} is open until {retry_at:%Y-%m-%dT%H:%M:%S.%fZ}.")
+        self.service_id = service_id
+        self.retry_at = retry_at
 
 
 def breaker_get_or_create(*, service_id):
@@ -15,6 +42,87 @@ def breaker_get_or_create(*, service_id):
     """
     breaker, _ = CircuitBreaker.objects.get_or_create(service_id=service_id)
     return breaker
+
+
+def _snapshot(breaker):
+    return state.Snapshot(
+        state=breaker.state,
+        failure_count=breaker.failure_count,
+        threshold=breaker.threshold,
+        timeout_ms=breaker.timeout,
+        half_open_max_calls=breaker.half_open_max_calls,
+        half_open_calls=breaker.half_open_calls,
+        opened_at=breaker.opened_at,
+        probe_lease_until=breaker.probe_lease_until,
+    )
+
+
+def _locked(service_id):
+    """Lock the breaker's row (creating it first if needed) and read the database clock."""
+    breaker_get_or_create(service_id=service_id)
+    return CircuitBreaker.objects.select_for_update().annotate(db_now=Now()).get(service_id=service_id)
+
+
+def _apply(breaker, decision, now):
+    if decision.changes:
+        CircuitBreaker.objects.filter(pk=breaker.pk).update(**decision.changes, updated_at=now)
+    if decision.transition:
+        from_state, to_state, reason = decision.transition
+        BreakerTransition.objects.create(
+            breaker=breaker, at=now, from_state=from_state, to_state=to_state, reason=reason
+        )
+
+
+def breaker_acquire(*, service_id, lease_ms=60_000):
+    """Return a Permit for one call to the service, or raise BreakerOpen (no I/O was made)."""
+    current = CircuitBreaker.objects.filter(service_id=service_id).values_list("state", flat=True).first()
+    if current in (None, CircuitBreakerState.CLOSED):
+        if current is None:
+            breaker_get_or_create(service_id=service_id)
+        return Permit(service_id)  # the common case: one read, no lock
+    with transaction.atomic():
+        breaker = _locked(service_id)
+        decision = state.acquire(_snapshot(breaker), breaker.db_now, timedelta(milliseconds=lease_ms))
+        _apply(breaker, decision, breaker.db_now)
+    if not decision.allowed:
+        raise BreakerOpen(service_id, decision.retry_at)
+    return Permit(service_id, probe=decision.probe)
+
+
+def breaker_record(*, permit, success, reason=""):
+    """Record how a permitted call went, and move the breaker if that changes its state."""
+    # A success in CLOSED only resets the count: one UPDATE, no lock.
+    if (
+        success
+        and not permit.probe
+        and CircuitBreaker.objects.filter(service_id=permit.service_id, state=CircuitBreakerState.CLOSED).update(
+            failure_count=0, last_success_time=Now()
+        )
+    ):
+        return
+    with transaction.atomic():
+        breaker = (
+            CircuitBreaker.objects.select_for_update()
+            .annotate(db_now=Now())
+            .filter(service_id=permit.service_id)
+            .first()
+        )
+        if breaker is None:  # deleted meanwhile: the next call recreates it
+            return
+        snapshot = _snapshot(breaker)
+        if success:
+            decision = state.on_success(snapshot, permit.probe, breaker.db_now)
+        else:
+            decision = state.on_failure(snapshot, permit.probe, breaker.db_now, reason)
+        _apply(breaker, decision, breaker.db_now)
+
+
+def breaker_release(*, permit):
+    """Give back a probe slot whose call never finished (the caller hit a bug, not the service)."""
+    if permit.probe:
+        CircuitBreaker.objects.filter(
+            service_id=permit.service_id, state=CircuitBreakerState.HALF_OPEN, half_open_calls__gt=0
+        ).update(half_open_calls=F("half_open_calls") - 1)
 
 
 @transaction.atomic
@@ -27,15 +135,20 @@ def breaker_configure(*, breaker, config):
 
 
 @transaction.atomic
-def breaker_reset(*, breaker):
+def breaker_reset(*, breaker, reason="reset by an operator"):
     """Close the breaker and zero its counters."""
-    CircuitBreaker.objects.filter(pk=breaker.pk).update(
-        state=CircuitBreakerState.CLOSED,
-        failure_count=0,
-        half_open_calls=0,
-        opened_at=None,
-        updated_at=timezone.now(),
+    locked = CircuitBreaker.objects.select_for_update().annotate(db_now=Now()).get(pk=breaker.pk)
+    decision = state.Decision(
+        changes={
+            "state": CircuitBreakerState.CLOSED,
+            "failure_count": 0,
+            "half_open_calls": 0,
+            "opened_at": None,
+            "probe_lease_until": None,
+        },
+        transition=(locked.state, CircuitBreakerState.CLOSED, reason) if locked.state != "CLOSED" else None,
     )
+    _apply(locked, decision, locked.db_now)
     breaker.refresh_from_db()
     return breaker
 
@@ -43,3 +156,11 @@ def breaker_reset(*, breaker):
 def breaker_delete(*, breaker):
     """Forget a breaker; the next call to its service recreates it from the defaults."""
     breaker.delete()
+
+
+def retry_after_ms(error, now=None):
+    """Milliseconds until a BreakerOpen's retry time (never negative)."""
+    now = now or timezone.now()
+    if not isinstance(error.retry_at, datetime):
+        return 0
+    return max(0, int((error.retry_at - now).total_seconds() * 1000))

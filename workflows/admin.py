@@ -19,6 +19,7 @@ FIELD_OF_PATH = {
     "timeout": "timeout",
     "metadata": "metadata",
     "description": "description",
+    "retryPolicy": "retry_policy",
 }
 
 
@@ -44,6 +45,7 @@ class WorkflowForm(forms.ModelForm):
             "steps",
             "error_handlers",
             "timeout",
+            "retry_policy",
             "metadata",
         ]
 
@@ -77,7 +79,7 @@ class WorkflowAdmin(admin.ModelAdmin):
     formfield_overrides = {models.JSONField: {"widget": SafeJSONEditorWidget(height="360px")}}
     fieldsets = [
         (None, {"fields": ["name", "description", "status", "category", "timeout"]}),
-        ("Definition", {"fields": ["steps", "triggers", "error_handlers"]}),
+        ("Definition", {"fields": ["steps", "triggers", "error_handlers", "retry_policy"]}),
         ("More", {"fields": ["metadata", "id", "version", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 

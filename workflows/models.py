@@ -25,6 +25,9 @@ class Workflow(models.Model):
     steps = models.JSONField(default=list, blank=True)
     error_handlers = models.JSONField(default=list, blank=True, null=True)
     timeout = models.PositiveIntegerField(null=True, blank=True, help_text="Milliseconds for a whole execution.")
+    retry_policy = models.JSONField(
+        null=True, blank=True, help_text="Default retryPolicy for steps that have none of their own."
+    )
     metadata = models.JSONField(default=dict, blank=True, null=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -43,7 +46,12 @@ class Workflow(models.Model):
 
     def definition(self):
         """Return the part of the workflow that an execution runs."""
-        return {"steps": self.steps, "errorHandlers": self.error_handlers or [], "timeout": self.timeout}
+        return {
+            "steps": self.steps,
+            "errorHandlers": self.error_handlers or [],
+            "timeout": self.timeout,
+            "retryPolicy": self.retry_policy,
+        }
 
 
 class ConfigEntry(models.Model):

@@ -16,6 +16,7 @@ class WorkflowSerializer(serializers.ModelSerializer):
     triggers = serializers.JSONField(required=False)
     steps = serializers.JSONField()
     metadata = serializers.JSONField(required=False, allow_null=True)
+    retryPolicy = serializers.JSONField(source="retry_policy", required=False, allow_null=True)
 
     class Meta:
         model = Workflow
@@ -30,6 +31,7 @@ class WorkflowSerializer(serializers.ModelSerializer):
             "steps",
             "errorHandlers",
             "timeout",
+            "retryPolicy",
             "metadata",
             "createdAt",
             "updatedAt",

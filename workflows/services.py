@@ -17,8 +17,9 @@ WRITABLE_FIELDS = {
     "errorHandlers": "error_handlers",
     "timeout": "timeout",
     "metadata": "metadata",
+    "retryPolicy": "retry_policy",
 }
-VERSIONED_FIELDS = {"steps", "triggers", "error_handlers", "timeout"}
+VERSIONED_FIELDS = {"steps", "triggers", "error_handlers", "timeout", "retry_policy"}
 
 
 def workflow_as_definition(workflow):

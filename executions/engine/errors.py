@@ -51,3 +51,10 @@ class StepError(Exception):
 
     def __repr__(self):
         return f"StepError({self.error_type!r}, {self.message!r})"
+
+
+def counts_against_breaker(error):
+    """Network errors, timeouts and 5xx say the service is unwell; a 4xx says it answered."""
+    if error.error_type in (NETWORK_ERROR, TIMEOUT):
+        return True
+    return error.error_type == HTTP_ERROR and error.status is not None and error.status >= 500

@@ -22,9 +22,11 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from breakers.services import BreakerOpen, breaker_acquire, breaker_record, breaker_release
+from breakers.services import retry_after_ms as breaker_retry_after_ms
 from executions.engine import steps as _steps  # noqa: F401  (registers every step type)
 from executions.engine.context import ConfigStore, Context, mask
-from executions.engine.errors import STEP_ERROR, WORKFLOW_TIMEOUT, StepError
+from executions.engine.errors import CIRCUIT_OPEN, STEP_ERROR, WORKFLOW_TIMEOUT, StepError, counts_against_breaker
 from executions.engine.outcomes import ChildResult, ChildSpec, Completed, Failed, Fork, Sleep
 from executions.engine.registry import get_handler
 from executions.engine.resolver import render
@@ -38,6 +40,10 @@ logger = logging.getLogger(__name__)
 
 S = ExecutionStatus
 RUNNABLE = [S.PENDING, S.WAITING]
+# A probe permit outlives its call by this much before another worker may take its slot.
+PROBE_LEASE_MARGIN_MS = 5000
+# A step waits for an OPEN breaker at most this many times before it fails with CIRCUIT_OPEN.
+MAX_BREAKER_WAITS = 100
 OPEN = [S.PENDING, S.RUNNING, S.WAITING]
 
 
@@ -218,6 +224,42 @@ def render_config(template, lookup, path_keys):
     return render(template, lookup)
 
 
+def _default_service_id(execution):
+    """An orchestration request may name its service once, in context.serviceId."""
+    if execution.workflow_id is None and isinstance(execution.input, dict):
+        value = execution.input.get("serviceId")
+        return value if isinstance(value, str) and value else None
+    return None
+
+
+def _breaker_guard(secrets):
+    """Return guard(service_id, call, timeout_ms): the call behind the service's shared breaker."""
+
+    def guard(service_id, call, timeout_ms):
+        try:
+            permit = breaker_acquire(service_id=service_id, lease_ms=timeout_ms + PROBE_LEASE_MARGIN_MS)
+        except BreakerOpen as refused:
+            raise StepError(
+                CIRCUIT_OPEN,
+                str(refused),
+                details={"serviceId": service_id},
+                retry_after_ms=breaker_retry_after_ms(refused),
+            ) from None
+        try:
+            result = call()
+        except StepError as error:
+            failed = counts_against_breaker(error)
+            breaker_record(permit=permit, success=not failed, reason=mask(error.message, secrets)[:300])
+            raise
+        except BaseException:
+            breaker_release(permit=permit)
+            raise
+        breaker_record(permit=permit, success=True)
+        return result
+
+    return guard
+
+
 def execute(row):
     """Run one step's handler; return (outcome, masked input to record). Never raises."""
     from executions.engine.steps.base import Invocation
@@ -249,6 +291,8 @@ def execute(row):
             remaining_ms=remaining,
             steps_by_id=steps_by_id,
             options=options(),
+            default_service_id=_default_service_id(execution),
+            guard=_breaker_guard(secrets),
         )
         outcome = handler.execute(invocation)
     except StepError as error:
@@ -312,10 +356,25 @@ def record(row, outcome, record_input):
 def _record_failure(row, outcome, record_input, now, secrets):
     error = outcome.error
     step = _steps_by_id(row.execution).get(row.step_id, {})
-    policy = effective_policy(step.get("retryPolicy"))
+    policy = effective_policy(step.get("retryPolicy") or row.execution.definition.get("retryPolicy"))
     delay = next_delay(policy, row.attempt, error)
     entry = {"attempt": row.attempt, "at": now.isoformat(), "error": mask(error.as_dict(), secrets)}
     base = StepExecution.objects.filter(pk=row.pk, status=S.RUNNING)
+    waits = row.state.get("breakerWaits", 0)
+    if error.error_type == CIRCUIT_OPEN and policy["maxAttempts"] > 1 and waits < MAX_BREAKER_WAITS:
+        # The call never went out: wait for the breaker to half-open without spending an attempt.
+        wait = max(error.retry_after_ms or 0, 10)
+        entry["waitForBreakerMs"] = wait
+        base.update(
+            status=S.WAITING,
+            input=record_input,
+            scheduled_at=now + timedelta(milliseconds=wait),
+            logs=row.logs + [entry],
+            state={**row.state, "breakerWaits": waits + 1},
+            **_error_fields(error, secrets),
+        )
+        send_step(row.pk, wait)
+        return []
     if delay is not None:
         entry["retryInMs"] = delay
         base.update(

@@ -44,6 +44,7 @@ def form_data(**overrides):
         "triggers": json.dumps([{"type": "MANUAL", "config": {}, "isEnabled": True}]),
         "error_handlers": "[]",
         "metadata": "{}",
+        "retry_policy": "null",
     }
     data.update(overrides)
     return data

@@ -20,6 +20,7 @@ FIELDS = {
     "steps",
     "errorHandlers",
     "timeout",
+    "retryPolicy",
     "metadata",
     "createdAt",
     "updatedAt",

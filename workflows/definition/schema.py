@@ -347,6 +347,7 @@ WORKFLOW = {
         "errorHandlers": {"type": ["array", "null"], "items": ERROR_HANDLER, "maxItems": 500},
         "timeout": {"type": ["integer", "null"], "minimum": 1, "maximum": 7 * 24 * 3600 * 1000},
         "metadata": {"type": ["object", "null"]},
+        "retryPolicy": {"oneOf": [{"type": "null"}, RETRY_POLICY]},
         # Read-only fields a client may send back unchanged after a GET.
         "id": {},
         "version": {},

@@ -1,5 +1,6 @@
 """The small interface every step type implements."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,6 +22,10 @@ class Invocation:
     remaining_ms: int | None = None
     steps_by_id: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
+    # The service id used when a step names none (an orchestration request's context.serviceId).
+    default_service_id: str | None = None
+    # guard(service_id, call, timeout_ms) runs `call` behind that service's circuit breaker.
+    guard: Callable = field(default=lambda service_id, call, timeout_ms: call())
 
     def lookup(self, path):
         """Read a context path (`lead.email`, `items[0].id`); MISSING when absent."""

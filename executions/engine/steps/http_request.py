@@ -50,6 +50,25 @@ def timeout_ms(invocation):
     return value
 
 
+def service_id_for(invocation, url):
+    """The breaker key: the step's serviceId, else the run's default, else scheme://host:port."""
+    if invocation.config.get("serviceId"):
+        return invocation.config["serviceId"]
+    if invocation.default_service_id:
+        return invocation.default_service_id
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{parts.hostname}:{port}"
+
+
+def call_service(invocation, *, url, **request):
+    """Make the request behind the service's circuit breaker, with the step's timeout."""
+    limit = timeout_ms(invocation)
+    return invocation.guard(
+        service_id_for(invocation, url), lambda: http.send(url=url, timeout_ms=limit, **request), limit
+    )
+
+
 def extract(body, spec):
     """Apply extractResponse {path, variableName} to a response body."""
     value = dig(body, split_path(spec["path"]))
@@ -88,14 +107,14 @@ class HttpRequest(StepType):
         if data is not None and not has_header(outgoing, "Content-Type"):
             # requests sends bytes without a type; say what they are unless the step did.
             outgoing["Content-Type"] = TEXT_CONTENT_TYPE
-        status, headers, response_body = http.send(
+        status, headers, response_body = call_service(
+            invocation,
             method=method,
             url=checked_url(config["url"]),
             headers=outgoing,
             params=params or None,
             json_body=json_body,
             data=data,
-            timeout_ms=timeout_ms(invocation),
             accept=config.get("acceptStatuses"),
         )
         return finish(status, headers, response_body, config.get("extractResponse"))

@@ -9,10 +9,9 @@ import hashlib
 import hmac
 import json
 
-from executions.engine import http
 from executions.engine.registry import register
 from executions.engine.steps.base import StepType
-from executions.engine.steps.http_request import checked_url, finish, request_headers, timeout_ms
+from executions.engine.steps.http_request import call_service, checked_url, finish, request_headers
 
 SIGNATURE_HEADER = "X-Signature-256"
 TIMESTAMP_HEADER = "X-Signature-Timestamp"
@@ -37,12 +36,12 @@ class WebhookCall(StepType):
             timestamp = int(invocation.now.timestamp())
             extra[TIMESTAMP_HEADER] = str(timestamp)
             extra[config.get("signatureHeader", SIGNATURE_HEADER)] = sign(config["signingSecret"], timestamp, payload)
-        status, headers, body = http.send(
+        status, headers, body = call_service(
+            invocation,
             method=config.get("method", "POST"),
             url=checked_url(config["url"]),
             headers=request_headers(invocation, extra),
             data=payload,
-            timeout_ms=timeout_ms(invocation),
             accept=config.get("acceptStatuses"),
         )
         return finish(status, headers, body, None)
