@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from breakers import services
-from breakers.models import CircuitBreaker
+from breakers.models import BreakerTransition, CircuitBreaker
 from breakers.serializers import CircuitBreakerConfigSerializer
 
 _LIMITS = CircuitBreakerConfigSerializer().fields
@@ -24,9 +24,25 @@ class CircuitBreakerForm(forms.ModelForm):
         fields = ["threshold", "timeout", "half_open_max_calls"]
 
 
+class TransitionInline(admin.TabularInline):
+    """The breaker's history, newest first (read-only)."""
+
+    model = BreakerTransition
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_state", "to_state", "reason"]
+    readonly_fields = fields
+    ordering = ["-at", "-id"]
+    verbose_name_plural = "history"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(CircuitBreaker)
 class CircuitBreakerAdmin(admin.ModelAdmin):
     form = CircuitBreakerForm
+    inlines = [TransitionInline]
     list_display = [
         "service_id",
         "state",

@@ -1,8 +1,12 @@
 """Circuit breaker representations, in the spec's camelCase."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from breakers.models import CircuitBreaker
+from breakers import state
+from breakers.models import BreakerTransition, CircuitBreaker
+
+HISTORY_LENGTH = 50
 
 
 class CircuitBreakerSerializer(serializers.ModelSerializer):
@@ -34,6 +38,37 @@ class CircuitBreakerSerializer(serializers.ModelSerializer):
             "updatedAt",
         ]
         read_only_fields = fields
+
+
+class BreakerTransitionSerializer(serializers.ModelSerializer):
+    fromState = serializers.CharField(source="from_state")
+    toState = serializers.CharField(source="to_state")
+
+    class Meta:
+        model = BreakerTransition
+        fields = ["at", "fromState", "toState", "reason"]
+        read_only_fields = fields
+
+
+class CircuitBreakerDetailSerializer(CircuitBreakerSerializer):
+    """A breaker with when it may half-open and its recent transitions (newest first)."""
+
+    mayHalfOpenAt = serializers.SerializerMethodField()
+    history = serializers.SerializerMethodField()
+
+    class Meta(CircuitBreakerSerializer.Meta):
+        fields = [*CircuitBreakerSerializer.Meta.fields, "mayHalfOpenAt", "history"]
+        read_only_fields = fields
+
+    def get_mayHalfOpenAt(self, breaker) -> str | None:
+        when = state.may_half_open_at(
+            state.Snapshot(breaker.state, 0, 1, breaker.timeout, 1, 0, opened_at=breaker.opened_at)
+        )
+        return serializers.DateTimeField().to_representation(when) if when else None
+
+    @extend_schema_field(BreakerTransitionSerializer(many=True))
+    def get_history(self, breaker):
+        return BreakerTransitionSerializer(breaker.transitions.all()[:HISTORY_LENGTH], many=True).data
 
 
 class CircuitBreakerConfigSerializer(serializers.Serializer):

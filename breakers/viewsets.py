@@ -7,7 +7,11 @@ from rest_framework.response import Response
 
 from breakers import services
 from breakers.models import CircuitBreaker
-from breakers.serializers import CircuitBreakerConfigSerializer, CircuitBreakerSerializer
+from breakers.serializers import (
+    CircuitBreakerConfigSerializer,
+    CircuitBreakerDetailSerializer,
+    CircuitBreakerSerializer,
+)
 from orchestration_site.permissions import has_perm
 
 
@@ -23,20 +27,23 @@ class CircuitBreakerViewSet(
     lookup_value_regex = r"[^/]+"
     filterset_fields = ["state"]
 
-    @extend_schema(request=CircuitBreakerConfigSerializer, responses=CircuitBreakerSerializer)
+    def get_serializer_class(self):
+        return CircuitBreakerSerializer if self.action == "list" else CircuitBreakerDetailSerializer
+
+    @extend_schema(request=CircuitBreakerConfigSerializer, responses=CircuitBreakerDetailSerializer)
     @action(detail=True, methods=["put"], url_path="config")
     def config(self, request, serviceId=None):
         breaker = self.get_object()
         serializer = CircuitBreakerConfigSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         breaker = services.breaker_configure(breaker=breaker, config=serializer.validated_data)
-        return Response(CircuitBreakerSerializer(breaker).data)
+        return Response(CircuitBreakerDetailSerializer(breaker).data)
 
-    @extend_schema(request=None, responses=CircuitBreakerSerializer)
+    @extend_schema(request=None, responses=CircuitBreakerDetailSerializer)
     @action(detail=True, methods=["post"], permission_classes=[has_perm("breakers.change_circuitbreaker")])
     def reset(self, request, serviceId=None):
         breaker = services.breaker_reset(breaker=self.get_object())
-        return Response(CircuitBreakerSerializer(breaker).data)
+        return Response(CircuitBreakerDetailSerializer(breaker).data)
 
     def perform_destroy(self, instance):
         services.breaker_delete(breaker=instance)
