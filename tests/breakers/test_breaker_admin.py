@@ -20,11 +20,15 @@ def change_url(breaker):
     return f"/admin/breakers/circuitbreaker/{breaker.pk}/change/"
 
 
+# The read-only history inline's management form, as the browser sends it.
+HISTORY_INLINE = {"transitions-TOTAL_FORMS": "0", "transitions-INITIAL_FORMS": "0"}
+
+
 def test_changing_the_config_in_the_admin(admin_client):
     breaker = breaker_get_or_create(service_id="carrier-a-api")
 
     response = admin_client.post(
-        change_url(breaker), {"threshold": "10", "timeout": "120000", "half_open_max_calls": "5"}
+        change_url(breaker), {"threshold": "10", "timeout": "120000", "half_open_max_calls": "5", **HISTORY_INLINE}
     )
 
     assert response.status_code == 302
@@ -36,7 +40,7 @@ def test_changing_the_config_in_the_admin(admin_client):
 def test_the_admin_refuses_what_the_api_refuses(admin_client, field):
     breaker = breaker_get_or_create(service_id="carrier-a-api")
     before = (breaker.threshold, breaker.timeout, breaker.half_open_max_calls)
-    data = {"threshold": "10", "timeout": "120000", "half_open_max_calls": "5", field: "0"}
+    data = {"threshold": "10", "timeout": "120000", "half_open_max_calls": "5", field: "0", **HISTORY_INLINE}
 
     response = admin_client.post(change_url(breaker), data)
 
