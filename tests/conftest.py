@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from executions import services as execution_services
+from tests.support import processes
 from tests.support.server import RecordingServer
 from tests.support.workers import running_worker, service_available, wait_for_execution
 from workflows import services as workflow_services
@@ -67,16 +68,29 @@ def worker(transactional_db):
         yield running
 
 
+def require_service(kind):
+    """Skip (or, with REQUIRE_SERVICES set, fail) when a broker service is not reachable."""
+    if not service_available(kind):
+        if os.environ.get("REQUIRE_SERVICES"):
+            pytest.fail(f"{kind} is not reachable and REQUIRE_SERVICES is set")
+        _skipped_suites.add(kind)
+        pytest.skip(f"{kind} is not reachable: its broker suite is skipped")
+    _ran_suites.add(kind)
+
+
 @pytest.fixture(params=BROKERS)
 def broker_kind(request, transactional_db):
     """Each broker in turn: in-process, Redis, RabbitMQ (skipped when not reachable)."""
-    if not service_available(request.param):
-        if os.environ.get("REQUIRE_SERVICES"):
-            pytest.fail(f"{request.param} is not reachable and REQUIRE_SERVICES is set")
-        _skipped_suites.add(request.param)
-        pytest.skip(f"{request.param} is not reachable: its broker suite is skipped")
-    _ran_suites.add(request.param)
+    require_service(request.param)
     return request.param
+
+
+@pytest.fixture
+def worker_processes(transactional_db):
+    """Two real `rundramatiq` processes × 4 threads on Redis, sharing the test database."""
+    require_service("redis")
+    with processes.worker_processes(processes=2, threads=4) as running:
+        yield running
 
 
 @pytest.fixture

@@ -37,12 +37,13 @@ def service_available(kind):
     return True
 
 
-def make_broker(kind):
+def make_broker(kind, url=None, namespace=None):
     middleware = [load_middleware(path) for path in MIDDLEWARE]
     if kind == "redis":
         from dramatiq.brokers.redis import RedisBroker
 
-        return RedisBroker(url=REDIS_URL, namespace=f"orch-test-{uuid.uuid4().hex[:8]}", middleware=middleware)
+        namespace = namespace or f"orch-test-{uuid.uuid4().hex[:8]}"
+        return RedisBroker(url=url or REDIS_URL, namespace=namespace, middleware=middleware)
     if kind == "rabbitmq":
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
@@ -51,10 +52,10 @@ def make_broker(kind):
 
 
 @contextlib.contextmanager
-def bound_broker(kind="stub"):
+def bound_broker(kind="stub", **options):
     """Bind the engine's actors to a fresh broker of `kind` (emptied) and yield it."""
     original = dramatiq.get_broker()
-    broker = make_broker(kind)
+    broker = make_broker(kind, **options)
     if broker is not original:
         dramatiq.set_broker(broker)
         for actor in ACTORS:
