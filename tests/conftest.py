@@ -87,9 +87,9 @@ def broker_kind(request, transactional_db):
 
 @pytest.fixture
 def worker_processes(transactional_db):
-    """Two real `rundramatiq` processes × 4 threads on Redis, sharing the test database."""
+    """Two real `rundramatiq` processes × 8 threads on Redis, sharing the test database."""
     require_service("redis")
-    with processes.worker_processes(processes=2, threads=4) as running:
+    with processes.worker_processes(processes=2, threads=8) as running:
         yield running
 
 
