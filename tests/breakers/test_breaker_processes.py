@@ -43,18 +43,23 @@ def test_threshold_opens_once_for_200_concurrent_calls(worker_processes, server,
 
 
 def test_half_open_lets_at_most_max_calls_probe(worker_processes, server, run_workflow):
-    server.route("POST", "/leads", status=200, json={"ok": True}, delay=0.5)
+    # Given a breaker whose timeout elapsed long ago, allowing 2 probes, and a service still down
+    # (so the probes fail and the breaker opens again for another ten minutes):
+    server.route("POST", "/leads", status=503, json={}, delay=0.3)
     breaker = breaker_get_or_create(service_id="carrier-y")
-    breaker_configure(breaker=breaker, config={"threshold": 1, "timeout": 1, "halfOpenMaxCalls": 2})
+    breaker_configure(breaker=breaker, config={"threshold": 1, "timeout": 600_000, "halfOpenMaxCalls": 2})
     CircuitBreaker.objects.filter(pk=breaker.pk).update(state="OPEN", opened_at="2020-01-01T00:00:00Z")
 
-    # 50 callers at once, long after the timeout.
+    # when 50 callers arrive at once,
     execution = run_workflow(fan_out(server, 50, "carrier-y"), input={"ids": list(range(50))}, wait=60)
 
+    # then at most 2 probes reached the server and every other call failed fast.
     probes = len(server.received("POST", "/leads"))
     assert 1 <= probes <= 2
     rows = execution.steps_executed.filter(step_id="call")
     assert rows.filter(error_type="CIRCUIT_OPEN").count() == 50 - probes
-    assert CircuitBreaker.objects.get(service_id="carrier-y").state == "CLOSED"
-    history = [(t.from_state, t.to_state) for t in BreakerTransition.objects.filter(breaker=breaker).order_by("at")]
-    assert history == [("OPEN", "HALF_OPEN"), ("HALF_OPEN", "CLOSED")]
+    assert CircuitBreaker.objects.get(service_id="carrier-y").state == "OPEN"
+    history = [
+        (t.from_state, t.to_state) for t in BreakerTransition.objects.filter(breaker=breaker).order_by("at", "id")
+    ]
+    assert history == [("OPEN", "HALF_OPEN"), ("HALF_OPEN", "OPEN")]
