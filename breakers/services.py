@@ -27,12 +27,17 @@ class Permit:
 
 
 class BreakerOpen(Exception):
-    """The breaker refused the call; `retry_at` is the earliest time it may let one through."""
+    """The breaker refused the call; `retry_at` is the earliest time it may let one through.
 
-    def __init__(self, service_id, retry_at):
+    `now` is the database's clock when it refused, so the wait until `retry_at` does not
+    depend on the worker's clock.
+    """
+
+    def __init__(self, service_id, retry_at, now=None):
         super().__init__(f"Circuit breaker {service_id!r} is open until {retry_at:%Y-%m-%dT%H:%M:%S.%fZ}.")
         self.service_id = service_id
         self.retry_at = retry_at
+        self.now = now
 
 
 def breaker_get_or_create(*, service_id):
@@ -85,7 +90,7 @@ def breaker_acquire(*, service_id, lease_ms=60_000):
         decision = state.acquire(_snapshot(breaker), breaker.db_now, timedelta(milliseconds=lease_ms))
         _apply(breaker, decision, breaker.db_now)
     if not decision.allowed:
-        raise BreakerOpen(service_id, decision.retry_at)
+        raise BreakerOpen(service_id, decision.retry_at, breaker.db_now)
     return Permit(service_id, probe=decision.probe)
 
 
@@ -159,8 +164,12 @@ def breaker_delete(*, breaker):
 
 
 def retry_after_ms(error, now=None):
-    """Milliseconds until a BreakerOpen's retry time (never negative)."""
-    now = now or timezone.now()
+    """Milliseconds until a BreakerOpen's retry time (never negative).
+
+    Measured from the database's time of refusal: a worker whose clock is off would otherwise
+    wait too long, or not at all and spend its attempts against the OPEN breaker.
+    """
+    now = now or getattr(error, "now", None) or timezone.now()
     if not isinstance(error.retry_at, datetime):
         return 0
     return max(0, int((error.retry_at - now).total_seconds() * 1000))

@@ -24,7 +24,9 @@ class CircuitBreakerViewSet(
     serializer_class = CircuitBreakerSerializer
     lookup_field = "service_id"
     lookup_url_kwarg = "serviceId"
-    lookup_value_regex = r"[^/]+"
+    # A service id named after its URL ("http://host:port") holds slashes: accept them, except
+    # a last "/config" or "/reset", which name the actions.
+    lookup_value_regex = r"[^/]+(?:/+(?!(?:config|reset)/?$)[^/]+)*"
     filterset_fields = ["state"]
 
     def get_serializer_class(self):

@@ -66,6 +66,8 @@ class StepExecution(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     scheduled_at = models.DateTimeField(null=True, blank=True)
+    # While RUNNING: past this time its worker is presumed dead and the recovery sweep takes it back.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     duration = models.PositiveIntegerField(null=True, blank=True, help_text="Milliseconds.")
     attempt = models.PositiveIntegerField(default=1)
     error = models.TextField(null=True, blank=True)
@@ -79,6 +81,7 @@ class StepExecution(models.Model):
             models.Index(fields=["execution", "status"]),
             models.Index(fields=["parent", "item_index"]),
             models.Index(fields=["status", "scheduled_at"]),
+            models.Index(fields=["status", "lease_expires_at"]),
         ]
 
     def __str__(self):

@@ -9,6 +9,7 @@ MIDDLEWARE = [
     "dramatiq.middleware.ShutdownNotifications",
     "dramatiq.middleware.Retries",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
+    "executions.middleware.RecoverySweep",
 ]
 
 

@@ -183,6 +183,14 @@ ORCHESTRATION = {
     "MAX_DELAY_HOP_MS": int(os.environ.get("MAX_DELAY_HOP_MS", str(10 * 60 * 1000))),
     "SYNC_WAIT_MS": int(os.environ.get("ORCHESTRATION_SYNC_WAIT_MS", "30000")),
     "REGEX_TIMEOUT_S": float(os.environ.get("REGEX_TIMEOUT_S", "1.0")),
+    # Recovery: a RUNNING step's lease is its call timeout plus this margin.
+    "LEASE_MARGIN_MS": int(os.environ.get("LEASE_MARGIN_MS", "15000")),
+    # Work untouched this long (PENDING, or WAITING past its due time) is sent again.
+    "RECOVERY_STALE_MS": int(os.environ.get("RECOVERY_STALE_MS", "30000")),
+    # How often each worker process sweeps (0: never; `manage.py recover_executions` still works).
+    "RECOVERY_INTERVAL_MS": int(os.environ.get("RECOVERY_INTERVAL_MS", "15000")),
+    # A step whose worker died is run again up to max(its maxAttempts, this) attempts.
+    "WORKER_LOST_ATTEMPTS": int(os.environ.get("WORKER_LOST_ATTEMPTS", "3")),
 }
 
 LOGGING = {

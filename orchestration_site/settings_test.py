@@ -19,3 +19,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"orchestration-test-{os.getpid()}.db")}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests sweep explicitly (executions.recovery.recover) rather than from a background thread,
+# unless a test's worker processes ask for it through the environment.
+ORCHESTRATION["RECOVERY_INTERVAL_MS"] = int(os.environ.get("RECOVERY_INTERVAL_MS", "0"))  # noqa: F405

@@ -13,6 +13,7 @@ Concurrency model
 """
 
 import logging
+import threading
 import time
 from datetime import timedelta
 
@@ -26,7 +27,14 @@ from breakers.services import BreakerOpen, breaker_acquire, breaker_record, brea
 from breakers.services import retry_after_ms as breaker_retry_after_ms
 from executions.engine import steps as _steps  # noqa: F401  (registers every step type)
 from executions.engine.context import ConfigStore, Context, mask
-from executions.engine.errors import CIRCUIT_OPEN, STEP_ERROR, WORKFLOW_TIMEOUT, StepError, counts_against_breaker
+from executions.engine.errors import (
+    CIRCUIT_OPEN,
+    STEP_ERROR,
+    WORKER_LOST,
+    WORKFLOW_TIMEOUT,
+    StepError,
+    counts_against_breaker,
+)
 from executions.engine.outcomes import ChildResult, ChildSpec, Completed, Failed, Fork, Sleep
 from executions.engine.registry import get_handler
 from executions.engine.resolver import render
@@ -101,13 +109,31 @@ def start(execution_id):
     run(first.pk)
 
 
+# Set while this process's worker shuts down: the step that follows is then handed to the
+# broker for another worker instead of being run inline here.
+STOPPING = threading.Event()
+
+
 def run(row_id):
     """Claim a step and run it, then keep running the steps that follow it inline."""
     row = claim(row_id)
     while row is not None:
         outcome, record_input = execute(row)
         next_id = _record_retrying(row, outcome, record_input)
+        if next_id and STOPPING.is_set():
+            with transaction.atomic():
+                send_step(next_id)
+            return
         row = claim(next_id) if next_id else None
+
+
+def _claimed(row):
+    """This worker's claim on a row: still RUNNING, on the same attempt.
+
+    The recovery sweep moves a step whose lease ran out to the next attempt, so a worker that
+    was only slow, not dead, cannot record over the run that replaced it.
+    """
+    return StepExecution.objects.filter(pk=row.pk, status=S.RUNNING, attempt=row.attempt)
 
 
 def _record_retrying(row, outcome, record_input, attempts=5):
@@ -164,15 +190,67 @@ def claim(row_id):
     # One UPDATE on this table alone, so PostgreSQL re-checks `status` after waiting for a
     # concurrent claim: exactly one worker wins. (A filter across a join becomes
     # `id IN (subquery)`, which is not re-checked, and two workers could both win.)
+    lease_until = now + timedelta(milliseconds=_lease_ms(execution, row))
     claimed = (
         StepExecution.objects.filter(pk=row_id, status__in=RUNNABLE)
         .filter(Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=now))
-        .update(status=S.RUNNING, started_at=Coalesce(F("started_at"), now), scheduled_at=None)
+        .update(
+            status=S.RUNNING,
+            started_at=Coalesce(F("started_at"), now),
+            scheduled_at=None,
+            lease_expires_at=lease_until,
+        )
     )
     if not claimed:
         return None
     row.status, row.started_at, row.scheduled_at = S.RUNNING, row.started_at or now, None
+    row.lease_expires_at = lease_until
     return row
+
+
+def _lease_ms(execution, row):
+    """How long a claim lasts: the step's own call timeout, plus a margin for the rest."""
+    config = (_steps_by_id(execution).get(row.step_id) or {}).get("config") or {}
+    timeout = config.get("timeout") if isinstance(config.get("timeout"), int) else options()["HTTP_TIMEOUT_MS"]
+    return timeout + options()["LEASE_MARGIN_MS"]
+
+
+def recover_lost_step(row_id):
+    """Take back a RUNNING step whose lease ran out (its worker died); return True if it did.
+
+    The interrupted attempt counts: the step runs again (same Idempotency-Key) until
+    max(maxAttempts, WORKER_LOST_ATTEMPTS) attempts are spent, then fails with WORKER_LOST, so
+    a step that kills its worker every time cannot be redelivered forever.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            StepExecution.objects.select_for_update(of=("self",))
+            .select_related("execution")
+            .filter(pk=row_id, status=S.RUNNING, lease_expires_at__lt=now)
+            .first()
+        )
+        if row is None:
+            return False
+        step = _steps_by_id(row.execution).get(row.step_id, {})
+        policy = effective_policy(step.get("retryPolicy") or row.execution.definition.get("retryPolicy"))
+        allowed = max(policy["maxAttempts"], options()["WORKER_LOST_ATTEMPTS"])
+        error = StepError(WORKER_LOST, f"The worker running attempt {row.attempt} stopped before it finished.")
+        entry = {"attempt": row.attempt, "at": now.isoformat(), "error": error.as_dict()}
+        if row.attempt < allowed and row.execution.status == S.RUNNING:
+            StepExecution.objects.filter(pk=row.pk).update(
+                status=S.WAITING,
+                attempt=row.attempt + 1,
+                scheduled_at=now,
+                lease_expires_at=None,
+                logs=row.logs + [{**entry, "retryInMs": 0}],
+                error=error.message,
+                error_type=error.error_type,
+            )
+            send_step(row.pk)
+            return True
+    _record_retrying(row, Failed(error), row.input)
+    return True
 
 
 # ---------------------------------------------------------------- execute (no transaction)
@@ -321,7 +399,7 @@ def record(row, outcome, record_input):
     secrets = getattr(outcome, "secrets", set())
     with transaction.atomic():
         to_run = []
-        base = StepExecution.objects.filter(pk=row.pk, status=S.RUNNING)
+        base = _claimed(row)
         if isinstance(outcome, Completed):
             updated = base.update(
                 status=S.COMPLETED,
@@ -359,7 +437,7 @@ def _record_failure(row, outcome, record_input, now, secrets):
     policy = effective_policy(step.get("retryPolicy") or row.execution.definition.get("retryPolicy"))
     delay = next_delay(policy, row.attempt, error)
     entry = {"attempt": row.attempt, "at": now.isoformat(), "error": mask(error.as_dict(), secrets)}
-    base = StepExecution.objects.filter(pk=row.pk, status=S.RUNNING)
+    base = _claimed(row)
     waits = row.state.get("breakerWaits", 0)
     if error.error_type == CIRCUIT_OPEN and policy["maxAttempts"] > 1 and waits < MAX_BREAKER_WAITS:
         # The call never went out: wait for the breaker to half-open without spending an attempt.
@@ -414,7 +492,7 @@ def _record_fork(row, fork, record_input, now, secrets):
     status = S.COMPLETED if fork.detach else S.WAITING
     # Keep the enclosing FOR_EACH item, so children inside this container see it too.
     fork.state = {**{key: row.state[key] for key in ("item", "index") if key in row.state}, **fork.state}
-    updated = StepExecution.objects.filter(pk=row.pk, status=S.RUNNING).update(
+    updated = _claimed(row).update(
         status=status,
         input=record_input,
         output=mask(fork.output, secrets),
