@@ -90,8 +90,12 @@ def on_success(snapshot, probe, now):
 
 
 def on_failure(snapshot, probe, now, reason=""):
-    """A call failed with a network error, a timeout or a 5xx."""
-    if snapshot.state == HALF_OPEN:
+    """A call failed with a network error, a timeout or a 5xx.
+
+    Only a probe's failure reopens a HALF_OPEN breaker: a call admitted while it was still
+    CLOSED that fails late says nothing about the service's recovery.
+    """
+    if snapshot.state == HALF_OPEN and probe:
         return Decision(
             changes={
                 "state": OPEN,

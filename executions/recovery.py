@@ -31,7 +31,10 @@ def recover(*, stale_ms=None):
     # Steps whose worker died mid-step: RUNNING with a lease that ran out.
     lost = StepExecution.objects.filter(status=S.RUNNING, lease_expires_at__lt=now).values_list("pk", flat=True)
     for row_id in list(lost[:BATCH]):
-        counts["lostSteps"] += runner.recover_lost_step(row_id)
+        try:
+            counts["lostSteps"] += runner.recover_lost_step(row_id)
+        except Exception:  # one bad record must not stop the sweep for every other execution
+            logger.exception("Could not take back step %s", row_id)
 
     # Messages lost between a commit and its send (or dropped by a broker): send them again.
     running = {"execution__status": S.RUNNING}
@@ -57,7 +60,10 @@ def recover(*, stale_ms=None):
         for execution_id in pending_executions:
             runner.send_start(execution_id)
     for execution_id in expired:
-        runner.check_timeout(execution_id)
+        try:
+            runner.check_timeout(execution_id)
+        except Exception:
+            logger.exception("Could not time out execution %s", execution_id)
     counts["unsentSteps"] = len(unsent) + len(overdue)
     counts["unsentExecutions"] = len(pending_executions)
     counts["timedOut"] = len(expired)

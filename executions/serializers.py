@@ -112,7 +112,7 @@ class OrchestrationOptionsSerializer(StrictSerializer):
     timeout = serializers.IntegerField(
         required=False,
         min_value=0,
-        max_value=300_000,
+        max_value=60_000,
         help_text="Milliseconds to wait for the result before answering 202.",
     )
     executionTimeout = serializers.IntegerField(required=False, min_value=1, max_value=7 * 24 * 3600 * 1000)

@@ -66,7 +66,7 @@ def orchestration_submit(*, request_id=None, steps, context=None, options=None, 
     return execution, True
 
 
-def execution_wait(*, execution, timeout_ms=None, poll_ms=20):
+def execution_wait(*, execution, timeout_ms=None, poll_ms=50):
     """Poll until the execution ends or `timeout_ms` passes; return it refreshed."""
     timeout_ms = settings.ORCHESTRATION["SYNC_WAIT_MS"] if timeout_ms is None else timeout_ms
     deadline = time.monotonic() + timeout_ms / 1000

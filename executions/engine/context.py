@@ -105,4 +105,6 @@ def mask(value, secrets):
         return {mask(key, secrets): mask(item, secrets) for key, item in value.items()}
     if isinstance(value, list):
         return [mask(item, secrets) for item in value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and str(value) in secrets:
+        return SECRET_MASK  # a numeric secret (a PIN, an account number) is masked whole
     return value

@@ -18,7 +18,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import DataError, OperationalError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 
 S = ExecutionStatus
 RUNNABLE = [S.PENDING, S.WAITING]
+# State keys that belong to the flow around a step, not to its handler.
+FLOW_KEYS = ("item", "index", "handlerFor", "shouldContinue", "error", "inHandler")
 # A probe permit outlives its call by this much before another worker may take its slot.
 PROBE_LEASE_MARGIN_MS = 5000
 # A step waits for an OPEN breaker at most this many times before it fails with CIRCUIT_OPEN.
@@ -149,8 +151,17 @@ def _record_retrying(row, outcome, record_input, attempts=5):
                 raise
             logger.warning("Recording step %s failed (attempt %s); retrying", row.key, attempt, exc_info=True)
             time.sleep(0.05 * attempt)
-            row.refresh_from_db()
-            row.execution.refresh_from_db()
+        except (DataError, ValueError) as exc:
+            if isinstance(outcome, Failed) and outcome.error.error_type == STEP_ERROR and record_input is None:
+                raise  # even the plain failure could not be stored: a bug, not the step's data
+            # The result cannot be stored (say, a character the database refuses): fail the
+            # step with that reason rather than leave it RUNNING to be repeated.
+            logger.warning("Result of step %s could not be stored", row.key, exc_info=True)
+            outcome = Failed(StepError(STEP_ERROR, f"The step's result could not be stored: {exc}"[:500]))
+            outcome.secrets = set()
+            record_input = None
+        row.refresh_from_db()
+        row.execution.refresh_from_db()
     return None
 
 
@@ -175,7 +186,7 @@ def claim(row_id):
     """Take a runnable step for this worker; return it, or None when there is nothing to do."""
     now = timezone.now()
     row = StepExecution.objects.select_related("execution").filter(pk=row_id).first()
-    if row is None or row.status not in RUNNABLE or row.execution.status != S.RUNNING:
+    if row is None or not _runnable(row) or row.execution.status != S.RUNNING:
         return None
     execution = row.execution
     if row.scheduled_at and row.scheduled_at > now:
@@ -192,8 +203,8 @@ def claim(row_id):
     # `id IN (subquery)`, which is not re-checked, and two workers could both win.)
     lease_until = now + timedelta(milliseconds=_lease_ms(execution, row))
     claimed = (
-        StepExecution.objects.filter(pk=row_id, status__in=RUNNABLE)
-        .filter(Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=now))
+        StepExecution.objects.filter(pk=row_id)
+        .filter(Q(status=S.PENDING, scheduled_at__isnull=True) | Q(status=S.WAITING, scheduled_at__lte=now))
         .update(
             status=S.RUNNING,
             started_at=Coalesce(F("started_at"), now),
@@ -208,11 +219,20 @@ def claim(row_id):
     return row
 
 
+def _runnable(row):
+    """PENDING work, or WAITING work with a due time (a retry or a WAIT).
+
+    A container WAITING for its children has no due time: a duplicate message must not run it again.
+    """
+    return row.status == S.PENDING or (row.status == S.WAITING and row.scheduled_at is not None)
+
+
 def _lease_ms(execution, row):
-    """How long a claim lasts: the step's own call timeout, plus a margin for the rest."""
+    """How long a claim lasts: twice the step's call timeout, plus a margin for the rest."""
     config = (_steps_by_id(execution).get(row.step_id) or {}).get("config") or {}
     timeout = config.get("timeout") if isinstance(config.get("timeout"), int) else options()["HTTP_TIMEOUT_MS"]
-    return timeout + options()["LEASE_MARGIN_MS"]
+    # Waiting for the headers and reading the body may each take up to the timeout.
+    return 2 * timeout + options()["LEASE_MARGIN_MS"]
 
 
 def recover_lost_step(row_id):
@@ -285,7 +305,7 @@ def build_context(row):
     extras = {}
     if "item" in row.state or "index" in row.state:
         extras.update(item=row.state.get("item"), index=row.state.get("index"))
-    if "error" in row.state and row.state.get("handlerFor"):
+    if "error" in row.state and (row.state.get("handlerFor") or row.state.get("inHandler")):
         extras["error"] = row.state["error"]
     return context.with_extras(extras) if extras else context, config.secrets()
 
@@ -405,7 +425,7 @@ def record(row, outcome, record_input):
                 status=S.COMPLETED,
                 input=record_input,
                 output=mask(outcome.output, secrets),
-                variables=outcome.variables,
+                variables=mask(outcome.variables, secrets),
                 completed_at=now,
                 duration=_duration_ms(row, now),
                 logs=row.logs + mask(outcome.logs, secrets),
@@ -486,12 +506,18 @@ def _record_failure(row, outcome, record_input, now, secrets):
 
 def _record_fork(row, fork, record_input, now, secrets):
     if getattr(fork, "items", None) is not None:
-        record_input = {**(record_input or {}), "items": fork.items}
+        items = mask(fork.items, secrets)
+        record_input = {**(record_input or {}), "items": items}
         for spec in fork.start:
-            spec.item = fork.items[spec.item_index]
+            spec.item = items[spec.item_index]
+    if _execution_status(row.execution) != S.RUNNING:
+        # The run ended (timed out, failed elsewhere, cancelled) while this step ran: start nothing.
+        _claimed(row).update(status=S.CANCELLED, input=record_input, completed_at=now)
+        return []
     status = S.COMPLETED if fork.detach else S.WAITING
-    # Keep the enclosing FOR_EACH item, so children inside this container see it too.
-    fork.state = {**{key: row.state[key] for key in ("item", "index") if key in row.state}, **fork.state}
+    # Keep the enclosing FOR_EACH item (children inside see it) and, for an error handler, what
+    # it handles (so the flow goes on after it).
+    fork.state = {**{key: row.state[key] for key in FLOW_KEYS if key in row.state}, **fork.state}
     updated = _claimed(row).update(
         status=status,
         input=record_input,
@@ -532,6 +558,9 @@ def _create_rows(execution, parent, specs, status=S.PENDING):
     inherited = {}
     if parent is not None and parent.step_type != "FOR_EACH":
         inherited = {key: parent.state[key] for key in ("item", "index") if key in parent.state}
+    if parent is not None and (parent.state.get("handlerFor") or parent.state.get("inHandler")):
+        # Steps inside an error handler (a container) see {{error}} too.
+        inherited.update(error=parent.state.get("error"), inHandler=True)
     pending_items = [spec for spec in specs if spec.needs_item and spec.item is None]
     if pending_items:
         fields = [f"input__items__{spec.item_index}" for spec in pending_items]
@@ -595,7 +624,7 @@ def _create_handler_row(row, handler, error):
             **{key: row.state[key] for key in ("item", "index") if key in row.state},
             "handlerFor": str(row.pk),
             "shouldContinue": bool(handler.get("shouldContinue", False)),
-            "error": {**error.as_dict(), "stepId": row.step_id},
+            "error": mask({**error.as_dict(), "stepId": row.step_id}, _secrets()),
         },
     )
     handler_row.save(force_insert=True)
@@ -715,6 +744,7 @@ def _join(child, *, succeeded, error=None):
         return to_run
     if join.error:
         now = timezone.now()
+        secrets = _secrets()
         if detached:
             _end_execution(parent.execution, S.FAILED, join.error, step_id=parent.step_id)
             return []
@@ -722,8 +752,8 @@ def _join(child, *, succeeded, error=None):
             status=S.FAILED,
             completed_at=now,
             duration=_duration_ms(parent, now),
-            state={**join.state, "error": join.error.as_dict()},
-            **_error_fields(join.error, set()),
+            state={**join.state, "error": mask(join.error.as_dict(), secrets)},
+            **_error_fields(join.error, secrets),
         )
         parent.status = S.FAILED
         parent.state = {**join.state, "error": join.error.as_dict()}
@@ -747,6 +777,11 @@ def _complete_container(parent, handler, config, detached=False):
 
 
 # ---------------------------------------------------------------- execution end
+
+
+def _secrets():
+    """Every string held by a secret config value, for masking what is stored."""
+    return ConfigStore(*config_values()).secrets()
 
 
 def _execution_status(execution):
@@ -795,7 +830,7 @@ def _end_execution(execution, status, error, step_id=None):
         # The step failed because the workflow's time ran out (its call was capped by it).
         status, error = S.TIMED_OUT, StepError(WORKFLOW_TIMEOUT, f"The workflow timeout elapsed ({error.message}).")
     message = f"Step {step_id!r} failed: {error.message}" if step_id else error.message
-    message = mask(message, ConfigStore(*config_values()).secrets())
+    message = mask(message, _secrets())
     now = timezone.now()
     updated = WorkflowExecution.objects.filter(pk=execution.pk, status__in=ACTIVE).update(
         status=status,

@@ -102,3 +102,21 @@ def test_requires_authentication_and_permission(db, anon_api, viewer_api, server
     started = time.monotonic()
     assert viewer_api.get("/api/orchestration/active").status_code == 200
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("handlers", "path"),
+    [
+        ([{"stepId": []}], "errorHandlers[0].stepId"),
+        (["junk"], "errorHandlers[0]"),
+        ([{"stepId": "step_1"}], "errorHandlers[0].handlerStepId"),
+        ([{"stepId": "step_1", "handlerStepId": "nope"}], "errorHandlers[0].handlerStepId"),
+    ],
+)
+def test_error_handlers_are_validated_like_a_workflow(db, api, server, handlers, path):
+    body = {**request_body(server, "req_handlers"), "errorHandlers": handlers}
+
+    response = api.post("/api/orchestration/execute", body, format="json")
+
+    assert response.status_code == 400
+    assert path in {error["path"] for error in response.data["errors"]}

@@ -5,13 +5,14 @@ import re
 from jsonschema import Draft202012Validator
 
 from workflows.definition.graph import child_ids, find_cycle
-from workflows.definition.schema import STEP, STEP_CONFIG_SCHEMAS, WORKFLOW
+from workflows.definition.schema import ERROR_HANDLER, STEP, STEP_CONFIG_SCHEMAS, WORKFLOW
 
 MAX_DEPTH = 32
 
 _workflow_validator = Draft202012Validator(WORKFLOW)
 _step_validator = Draft202012Validator({"type": "array", "items": STEP, "maxItems": 500})
 _single_step_validator = Draft202012Validator(STEP)
+_error_handlers_validator = Draft202012Validator({"type": "array", "items": ERROR_HANDLER, "maxItems": 500})
 _config_validators = {kind: Draft202012Validator(schema) for kind, schema in STEP_CONFIG_SCHEMAS.items()}
 
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
@@ -179,8 +180,14 @@ def validate_steps(steps, error_handlers=None, *, prefix=""):
     """Validate a list of steps on its own (orchestration requests); raise DefinitionError."""
     if _depth(steps, MAX_DEPTH):
         raise DefinitionError([{"path": f"{prefix}steps", "message": f"Nested deeper than {MAX_DEPTH} levels."}])
+    if _depth(error_handlers, MAX_DEPTH):
+        raise DefinitionError(
+            [{"path": f"{prefix}errorHandlers", "message": f"Nested deeper than {MAX_DEPTH} levels."}]
+        )
     errors = _schema_errors(_step_validator, steps, f"{prefix}steps")
-    if isinstance(steps, list):
+    handler_errors = _schema_errors(_error_handlers_validator, error_handlers or [], f"{prefix}errorHandlers")
+    errors += handler_errors
+    if isinstance(steps, list) and not handler_errors:
         errors += _step_errors(steps, error_handlers or [], prefix)
     if errors:
         raise DefinitionError(errors)

@@ -3,18 +3,24 @@
 import time
 
 from executions import services
+from executions.engine import runner
 from tests.support.workers import bound_broker, wait_for_execution, worker_on
 
 
 def test_each_message_delivered_twice_runs_each_step_once(broker_kind, server, make_workflow):
     server.route("POST", "/one", json={"n": 1})
     server.route("POST", "/two", json={"n": 2})
+    server.route("POST", "/three", json={"n": 3})
     workflow = make_workflow(
         [
             {"id": "one", "type": "HTTP_REQUEST", "config": {"method": "POST", "url": server.url("/one")}},
-            {"id": "fan", "type": "PARALLEL", "config": {"steps": ["two_a", "two_b"]}},
+            {"id": "fan", "type": "PARALLEL", "config": {"steps": ["two_a", "two_b", "inner"]}},
             {"id": "two_a", "type": "HTTP_REQUEST", "config": {"method": "POST", "url": server.url("/two")}},
             {"id": "two_b", "type": "HTTP_REQUEST", "config": {"method": "POST", "url": server.url("/two")}},
+            # A container that gets messages of its own (it is not the first child).
+            {"id": "inner", "type": "PARALLEL", "config": {"steps": ["three_a", "three_b"]}},
+            {"id": "three_a", "type": "HTTP_REQUEST", "config": {"method": "POST", "url": server.url("/three")}},
+            {"id": "three_b", "type": "HTTP_REQUEST", "config": {"method": "POST", "url": server.url("/three")}},
         ]
     )
 
@@ -38,5 +44,37 @@ def test_each_message_delivered_twice_runs_each_step_once(broker_kind, server, m
     assert execution.status == "COMPLETED"
     assert len(server.received("POST", "/one")) == 1
     assert len(server.received("POST", "/two")) == 2
+    assert len(server.received("POST", "/three")) == 2
     rows = list(execution.steps_executed.values_list("key", "attempt"))
-    assert sorted(rows) == [("fan", 1), ("fan/two_a", 1), ("fan/two_b", 1), ("one", 1)]
+    assert sorted(rows) == [
+        ("fan", 1),
+        ("fan/inner", 1),
+        ("fan/inner/three_a", 1),
+        ("fan/inner/three_b", 1),
+        ("fan/two_a", 1),
+        ("fan/two_b", 1),
+        ("one", 1),
+    ]
+
+
+def test_a_second_message_for_a_waiting_container_does_nothing(worker, server, run_workflow, make_workflow):
+    server.route("POST", "/slow", json={"ok": True}, delay=0.5)
+    workflow = make_workflow(
+        [
+            {"id": "fan", "type": "PARALLEL", "config": {"steps": ["slow"]}},
+            {"id": "slow", "type": "HTTP_REQUEST", "config": {"method": "POST", "url": server.url("/slow")}},
+        ]
+    )
+    execution = services.execution_start(workflow=workflow)
+    deadline = time.monotonic() + 10
+    while not execution.steps_executed.filter(key="fan", status="WAITING").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+    # A redelivered message for the container while it waits for its child:
+    runner.run(execution.steps_executed.get(key="fan").pk)
+
+    execution = wait_for_execution(execution.pk)
+    assert execution.status == "COMPLETED", execution.error
+    assert len(server.received("POST", "/slow")) == 1
+    assert execution.steps_executed.count() == 2

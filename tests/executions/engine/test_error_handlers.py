@@ -90,3 +90,41 @@ def test_handler_for_a_parallel_child_lets_the_parallel_finish(worker, server, r
     assert execution.status == "COMPLETED", execution.error
     assert server.received("POST", "/support")[0]["body"]["stepId"] == "a"
     assert steps_of(execution)["fan"].status == "COMPLETED"
+
+
+def test_a_container_handler_lets_the_run_go_on(worker, server, run_workflow):
+    server.route("POST", "/submit", status=502, json={})
+    server.route("POST", "/support", json={})
+    server.route("GET", "/after", json={})
+    steps = [
+        {
+            "id": "submit",
+            "type": "HTTP_REQUEST",
+            "order": 1,
+            "config": {"method": "POST", "url": server.url("/submit")},
+        },
+        {"id": "after", "type": "HTTP_REQUEST", "order": 2, "config": {"url": server.url("/after")}},
+        {
+            "id": "triage",
+            "type": "CONDITIONAL",
+            "order": 3,
+            "config": {
+                "conditions": [{"field": "error.status", "operator": "gte", "value": 500}],
+                "trueStepId": "notify",
+            },
+        },
+        {
+            "id": "notify",
+            "type": "WEBHOOK_CALL",
+            "order": 4,
+            "config": {"url": server.url("/support"), "body": {"status": "{{error.status}}"}},
+        },
+    ]
+
+    execution = run_workflow(
+        steps, errorHandlers=[{"stepId": "submit", "handlerStepId": "triage", "shouldContinue": True}]
+    )
+
+    assert execution.status == "COMPLETED", execution.error
+    assert [r["body"] for r in server.received("POST", "/support")] == [{"status": 502}]
+    assert len(server.received("GET", "/after")) == 1

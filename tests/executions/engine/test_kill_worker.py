@@ -11,8 +11,8 @@ from tests.support.workers import wait_for_execution
 
 pytestmark = pytest.mark.slow
 
-# Quick recovery for the test: a lease of the call's 2 s timeout plus 0.5 s, swept every 0.3 s.
-FAST_RECOVERY = {"LEASE_MARGIN_MS": "500", "RECOVERY_INTERVAL_MS": "300", "RECOVERY_STALE_MS": "1000"}
+# Quick recovery for the test: a lease of twice the call's 1.5 s timeout, swept every 0.3 s.
+FAST_RECOVERY = {"LEASE_MARGIN_MS": "0", "RECOVERY_INTERVAL_MS": "300", "RECOVERY_STALE_MS": "1000"}
 
 
 @pytest.mark.parametrize("kind", ["redis", "rabbitmq"])
@@ -26,7 +26,7 @@ def test_killed_worker_mid_step(transactional_db, server, make_workflow, kind):
                 "id": "submit",
                 "type": "HTTP_REQUEST",
                 "order": 1,
-                "config": {"method": "POST", "url": server.url("/submit"), "timeout": 2000, "body": {"lead": 7}},
+                "config": {"method": "POST", "url": server.url("/submit"), "timeout": 1500, "body": {"lead": 7}},
             },
             {
                 "id": "after",

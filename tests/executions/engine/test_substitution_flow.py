@@ -1,5 +1,7 @@
 """Variable substitution end to end: input, step outputs, extracted variables, config, types."""
 
+import json
+
 from tests.conftest import steps_of
 from workflows import services
 
@@ -64,3 +66,42 @@ def test_missing_variable_fails_naming_it(worker, server, run_workflow):
     assert execution.error_type == "VARIABLE_ERROR"
     assert "nope.id" in execution.error
     assert server.requests == []
+
+
+def test_secrets_are_masked_in_variables_outputs_and_numbers(worker, server, run_workflow, db):
+    services.config_set(key="pin", value=987654, is_secret=True)
+    services.config_set(key="token", value="SUPERSECRET123", is_secret=True)
+    server.route("GET", "/echo", json={"echo": "SUPERSECRET123", "pin": 987654})
+    steps = [
+        {
+            "id": "call",
+            "type": "HTTP_REQUEST",
+            "config": {
+                "url": server.url("/echo"),
+                "queryParams": {"key": "{{config.token}}"},
+                "extractResponse": {"type": "JSON_PATH", "path": "echo", "variableName": "leak"},
+            },
+        },
+        {
+            "id": "copy",
+            "type": "DATA_TRANSFORM",
+            "config": {"inputVariable": "call.output.body", "outputVariable": "copied", "transformations": []},
+        },
+    ]
+
+    execution = run_workflow(steps)
+
+    assert execution.status == "COMPLETED", execution.error
+    text = json.dumps([execution.output, list(execution.steps_executed.values("input", "output", "variables"))])
+    assert "SUPERSECRET123" not in text
+    assert "987654" not in text
+    assert execution.output["variables"]["leak"] == "***"
+
+
+def test_a_nul_character_in_a_response_is_stored(worker, server, run_workflow):
+    server.route("GET", "/nul", json={"name": "a\u0000b"})
+
+    execution = run_workflow([{"id": "nul", "type": "HTTP_REQUEST", "config": {"url": server.url("/nul")}}])
+
+    assert execution.status == "COMPLETED", execution.error
+    assert execution.steps_executed.get(key="nul").output["body"] == {"name": "a\ufffdb"}
