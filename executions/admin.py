@@ -2,9 +2,11 @@
 
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
+from rest_framework.exceptions import APIException
 
+from executions import services
 from executions.models import StepExecution, WorkflowExecution
 
 STATUS_COLOURS = {
@@ -59,6 +61,24 @@ class StepInline(admin.TabularInline):
         return badge(obj.status)
 
 
+def _operation(service, done, permission):
+    def run(modeladmin, request, queryset):
+        succeeded, refused = 0, []
+        for execution in queryset:
+            try:
+                service(execution=execution)
+                succeeded += 1
+            except APIException as error:
+                refused.append(f"{execution.pk}: {error.detail}")
+        if succeeded:
+            modeladmin.message_user(request, f"{done} {succeeded} execution(s).", messages.SUCCESS)
+        for line in refused:
+            modeladmin.message_user(request, line, messages.WARNING)
+
+    run.__name__ = service.__name__.removeprefix("execution_")
+    return admin.action(description=f"{done.capitalize()} selected executions", permissions=[permission])(run)
+
+
 @admin.register(WorkflowExecution)
 class WorkflowExecutionAdmin(ReadOnlyAdmin):
     list_display = ["id", "workflow", "status_badge", "started_at", "duration", "current_step_id", "error_type"]
@@ -66,6 +86,17 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
     search_fields = ["id", "request_id", "workflow__name", "error"]
     date_hierarchy = "started_at"
     inlines = [StepInline]
+    actions = [
+        _operation(services.execution_cancel, "cancelled", "operate"),
+        _operation(services.execution_pause, "paused", "operate"),
+        _operation(services.execution_resume, "resumed", "operate"),
+        _operation(services.execution_retry, "retried", "operate"),
+        _operation(services.execution_rerun, "started again", "operate"),
+    ]
+
+    def has_operate_permission(self, request):
+        return request.user.has_perm("executions.change_workflowexecution")
+
     fields = [
         "id",
         "workflow",

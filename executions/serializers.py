@@ -132,3 +132,7 @@ class OrchestrationResultSerializer(ExecutionDetailSerializer):
     class Meta(ExecutionDetailSerializer.Meta):
         fields = ["executionId"] + ExecutionDetailSerializer.Meta.fields
         read_only_fields = fields
+
+
+class RerunRequestSerializer(StrictSerializer):
+    fromStepId = serializers.CharField(required=False, help_text="A top-level step to start from.")

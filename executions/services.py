@@ -5,13 +5,21 @@ import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
+from executions.engine import runner
+from executions.engine.errors import StepError
 from executions.engine.runner import send_start
-from executions.models import WorkflowExecution
-from executions.statuses import TERMINAL
+from executions.models import StepExecution, WorkflowExecution
+from executions.statuses import TERMINAL, ExecutionStatus
+from executions.transitions import move_execution
 from orchestration_site.exceptions import Conflict
 from workflows.definition import validate_steps
 from workflows.models import WorkflowStatus
+
+S = ExecutionStatus
 
 
 def execution_start(*, workflow, input=None, metadata=None, test_run=False):
@@ -75,3 +83,148 @@ def execution_wait(*, execution, timeout_ms=None, poll_ms=50):
         if execution.status in TERMINAL or time.monotonic() >= deadline:
             return execution
         time.sleep(poll_ms / 1000)
+
+
+# ---------------------------------------------------------------- operations
+
+
+def execution_cancel(*, execution):
+    """Stop a run for good: queued and waiting steps are cancelled; a step in flight finishes."""
+    with transaction.atomic():
+        moved = runner.end_execution(execution, S.CANCELLED, StepError("CANCELLED", "Cancelled by an operator."))
+    if not moved:
+        raise Conflict(f"Execution is {execution.status}; only an active execution can be cancelled.")
+    execution.refresh_from_db()
+    return execution
+
+
+def execution_pause(*, execution):
+    """Hold a run: steps in flight finish and are recorded; nothing new starts until resumed."""
+    if not move_execution(execution.pk, S.PAUSED):
+        raise Conflict(f"Execution is {execution.status}; only a RUNNING or WAITING execution can be paused.")
+    execution.refresh_from_db()
+    return execution
+
+
+def execution_resume(*, execution):
+    """Go on with a paused run: every queued step is sent again (waits keep their due time)."""
+    now = timezone.now()
+    with transaction.atomic():
+        if not move_execution(execution.pk, S.RUNNING, from_statuses=[S.PAUSED]):
+            raise Conflict(f"Execution is {execution.status}; only a PAUSED execution can be resumed.")
+        queued = StepExecution.objects.filter(execution=execution, status=S.PENDING).values_list("pk", flat=True)
+        for row_id in queued:
+            runner.send_step(row_id)
+        waiting = StepExecution.objects.filter(execution=execution, status=S.WAITING, scheduled_at__isnull=False)
+        for row_id, due in waiting.values_list("pk", "scheduled_at"):
+            runner.send_step(row_id, max(0, (due - now).total_seconds() * 1000))
+        runner.finish_if_done(execution)
+    execution.refresh_from_db()
+    return execution
+
+
+def _subtree(execution, key):
+    """The records below a step: its children, items and error handlers, at any depth."""
+    return StepExecution.objects.filter(execution=execution).filter(
+        Q(key__startswith=f"{key}/") | Q(key__startswith=f"{key}[") | Q(key__startswith=f"{key}!")
+    )
+
+
+def execution_retry(*, execution):
+    """Resume a FAILED run from the step that failed it, keeping every completed step's output.
+
+    The failed top-level step runs again from its start (a failed PARALLEL or FOR_EACH runs all
+    its children again), with fresh attempts.
+    """
+    with transaction.atomic():
+        execution = WorkflowExecution.objects.select_for_update().get(pk=execution.pk)
+        if execution.status != S.FAILED:
+            raise Conflict(f"Execution is {execution.status}; only a FAILED execution can be retried.")
+        failed = (
+            StepExecution.objects.filter(execution=execution, parent__isnull=True, status=S.FAILED)
+            .order_by("-completed_at")
+            .first()
+        )
+        sequence = runner.main_sequence_of(execution)
+        if (
+            failed is None
+            or StepExecution.objects.filter(
+                execution=execution, parent__isnull=True, step_id__in=sequence[sequence.index(failed.step_id) + 1 :]
+            ).exists()
+        ):
+            raise Conflict("This run did not stop at one failed top-level step; rerun it instead.")
+        _subtree(execution, failed.key).delete()
+        now = timezone.now()
+        StepExecution.objects.filter(pk=failed.pk).update(
+            status=S.PENDING,
+            attempt=1,
+            error=None,
+            error_type=None,
+            output=None,
+            variables=None,
+            started_at=None,
+            completed_at=None,
+            duration=None,
+            scheduled_at=None,
+            lease_expires_at=None,
+            state={key: failed.state[key] for key in ("item", "index") if key in failed.state},
+            logs=failed.logs + [{"at": now.isoformat(), "retriedByOperator": True}],
+        )
+        metadata = {key: value for key, value in (execution.metadata or {}).items() if key != "failedSteps"}
+        move_execution(
+            execution.pk,
+            S.RUNNING,
+            from_statuses=[S.FAILED],
+            error=None,
+            error_type=None,
+            completed_at=None,
+            duration=None,
+            output=None,
+            metadata=metadata,
+            current_step_id=failed.step_id,
+        )
+        runner.set_deadline(execution, now)
+        runner.send_step(failed.pk)
+    execution.refresh_from_db()
+    return execution
+
+
+def execution_rerun(*, execution, from_step_id=None):
+    """Start a new execution with the same input and definition, optionally from a top-level step.
+
+    From a step, the records of the steps before it are copied, so their outputs are there.
+    """
+    sequence = runner.main_sequence_of(execution)
+    if from_step_id is not None and from_step_id not in sequence:
+        raise ValidationError({"fromStepId": f"Not a top-level step of this run: {', '.join(sequence)}."})
+    with transaction.atomic():
+        rerun = WorkflowExecution.objects.create(
+            workflow=execution.workflow,
+            workflow_version=execution.workflow_version,
+            input=execution.input,
+            definition=execution.definition,
+            metadata={"rerunOf": str(execution.pk), **({"startAt": from_step_id} if from_step_id else {})},
+        )
+        if from_step_id:
+            _copy_records(execution, rerun, sequence[: sequence.index(from_step_id)])
+        runner.send_start(rerun.pk)
+    return rerun
+
+
+def _copy_records(source, target, step_ids):
+    rows = [
+        row
+        for row in source.steps_executed.order_by("created_at")
+        if row.key.split("/")[0].split("[")[0].split("!")[0] in step_ids
+    ]
+    new_ids = {row.pk: uuid.uuid4() for row in rows}
+    copies = []
+    for row in rows:
+        copy = StepExecution(
+            **{field.attname: getattr(row, field.attname) for field in StepExecution._meta.concrete_fields}
+        )
+        copy.pk, copy.execution_id = new_ids[row.pk], target.pk
+        copy.parent_id = new_ids.get(row.parent_id)
+        copy.logs = row.logs + [{"copiedFrom": str(row.pk)}]
+        copies.append(copy)
+    StepExecution.objects.bulk_create(copies)

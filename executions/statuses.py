@@ -12,6 +12,7 @@ class ExecutionStatus(models.TextChoices):
     CANCELLED = "CANCELLED"
     TIMED_OUT = "TIMED_OUT"
     SKIPPED = "SKIPPED"
+    PAUSED = "PAUSED"
 
 
 TERMINAL = frozenset(
@@ -23,13 +24,16 @@ TERMINAL = frozenset(
         ExecutionStatus.SKIPPED,
     }
 )
-ACTIVE = frozenset({ExecutionStatus.PENDING, ExecutionStatus.RUNNING, ExecutionStatus.WAITING})
+ACTIVE = frozenset({ExecutionStatus.PENDING, ExecutionStatus.RUNNING, ExecutionStatus.WAITING, ExecutionStatus.PAUSED})
 
-# A status never goes backwards: finished is final, and work only moves forward or waits.
+# A status never goes backwards: finished is final and work only moves forward, waits or pauses.
+# The one deliberate exception is an operator's retry, FAILED → RUNNING.
 ALLOWED_MOVES = {
     ExecutionStatus.PENDING: {ExecutionStatus.RUNNING, ExecutionStatus.WAITING} | TERMINAL,
-    ExecutionStatus.RUNNING: {ExecutionStatus.WAITING} | TERMINAL,
-    ExecutionStatus.WAITING: {ExecutionStatus.RUNNING} | TERMINAL,
+    ExecutionStatus.RUNNING: {ExecutionStatus.WAITING, ExecutionStatus.PAUSED} | TERMINAL,
+    ExecutionStatus.WAITING: {ExecutionStatus.RUNNING, ExecutionStatus.PAUSED} | TERMINAL,
+    ExecutionStatus.PAUSED: {ExecutionStatus.RUNNING} | TERMINAL,
+    ExecutionStatus.FAILED: {ExecutionStatus.RUNNING},
 }
 
 

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,12 +19,14 @@ from executions.serializers import (
     ExecutionSerializer,
     OrchestrationRequestSerializer,
     OrchestrationResultSerializer,
+    RerunRequestSerializer,
 )
 from executions.statuses import TERMINAL
 from orchestration_site.permissions import has_perm
 from workflows.models import Workflow
 
 RUN_PERMISSION = "executions.add_workflowexecution"
+CHANGE_PERMISSION = "executions.change_workflowexecution"
 
 
 def _is_uuid(value):
@@ -45,6 +48,45 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def get_serializer_class(self):
         return ExecutionDetailSerializer if self.action == "retrieve" else ExecutionSerializer
+
+    def _operate(self, service):
+        execution = service(execution=self.get_object())
+        return Response(ExecutionSerializer(execution).data)
+
+    @extend_schema(request=None, responses=ExecutionSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[has_perm(CHANGE_PERMISSION)])
+    def cancel(self, request, pk=None):
+        """Stop the run: queued steps are cancelled, a step in flight finishes."""
+        return self._operate(services.execution_cancel)
+
+    @extend_schema(request=None, responses=ExecutionSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[has_perm(CHANGE_PERMISSION)])
+    def pause(self, request, pk=None):
+        """Hold the run: nothing new starts until it is resumed."""
+        return self._operate(services.execution_pause)
+
+    @extend_schema(request=None, responses=ExecutionSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[has_perm(CHANGE_PERMISSION)])
+    def resume(self, request, pk=None):
+        """Go on with a paused run."""
+        return self._operate(services.execution_resume)
+
+    @extend_schema(request=None, responses=ExecutionSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[has_perm(CHANGE_PERMISSION)])
+    def retry(self, request, pk=None):
+        """Resume a FAILED run from the step that failed, keeping completed steps' outputs."""
+        return self._operate(services.execution_retry)
+
+    @extend_schema(request=RerunRequestSerializer, responses={202: ExecutionSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[has_perm(RUN_PERMISSION)])
+    def rerun(self, request, pk=None):
+        """Start a new execution with the same input, optionally from a chosen top-level step."""
+        body = RerunRequestSerializer(data=request.data if request.data else {})
+        body.is_valid(raise_exception=True)
+        rerun = services.execution_rerun(
+            execution=self.get_object(), from_step_id=body.validated_data.get("fromStepId")
+        )
+        return Response(ExecutionSerializer(rerun).data, status=status.HTTP_202_ACCEPTED)
 
 
 class WorkflowExecuteView(APIView):

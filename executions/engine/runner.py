@@ -41,6 +41,7 @@ from executions.engine.resolver import render
 from executions.engine.retry import effective_policy, next_delay
 from executions.models import StepExecution, WorkflowExecution
 from executions.statuses import ACTIVE, TERMINAL, ExecutionStatus
+from executions.transitions import move_execution
 from workflows.definition.graph import main_sequence
 from workflows.selectors import config_values
 
@@ -55,6 +56,8 @@ PROBE_LEASE_MARGIN_MS = 5000
 # A step waits for an OPEN breaker at most this many times before it fails with CIRCUIT_OPEN.
 MAX_BREAKER_WAITS = 100
 OPEN = [S.PENDING, S.RUNNING, S.WAITING]
+# Executions whose next steps are still created (a PAUSED one's wait, unsent, for its resume).
+GOING_ON = (S.RUNNING, S.PAUSED)
 
 
 def options():
@@ -93,19 +96,17 @@ def start(execution_id):
     """Begin a PENDING execution: mark it RUNNING and run its first step inline."""
     now = timezone.now()
     with transaction.atomic():
-        claimed = WorkflowExecution.objects.filter(pk=execution_id, status=S.PENDING).update(
-            status=S.RUNNING, started_at=now
-        )
-        if not claimed:
+        if not move_execution(execution_id, S.RUNNING, from_statuses=[S.PENDING], started_at=now):
             return
         execution = WorkflowExecution.objects.get(pk=execution_id)
-        if execution.definition.get("timeout"):
-            execution.deadline = now + timedelta(milliseconds=execution.definition["timeout"])
-            WorkflowExecution.objects.filter(pk=execution.pk).update(deadline=execution.deadline)
-            send_timeout_check(execution.pk, execution.definition["timeout"])
-        sequence = _main_sequence(execution)
+        set_deadline(execution, now)
+        sequence = main_sequence_of(execution)
+        # A rerun from a chosen step starts there; the steps before it were copied over.
+        start_at = (execution.metadata or {}).get("startAt")
+        if start_at in sequence:
+            sequence = sequence[sequence.index(start_at) :]
         if not sequence:
-            _finish_if_done(execution)
+            finish_if_done(execution)
             return
         first = _create_rows(execution, None, [ChildSpec(sequence[0])])[0]
     run(first.pk)
@@ -114,6 +115,14 @@ def start(execution_id):
 # Set while this process's worker shuts down: the step that follows is then handed to the
 # broker for another worker instead of being run inline here.
 STOPPING = threading.Event()
+
+
+def set_deadline(execution, now):
+    """Start the workflow's timeout clock (when it has one) and schedule the check."""
+    if execution.definition.get("timeout"):
+        execution.deadline = now + timedelta(milliseconds=execution.definition["timeout"])
+        WorkflowExecution.objects.filter(pk=execution.pk).update(deadline=execution.deadline)
+        send_timeout_check(execution.pk, execution.definition["timeout"])
 
 
 def run(row_id):
@@ -176,7 +185,7 @@ def check_timeout(execution_id):
             send_timeout_check(execution.pk, remaining)
         return
     with transaction.atomic():
-        _end_execution(execution, S.TIMED_OUT, StepError(WORKFLOW_TIMEOUT, "The workflow timeout elapsed."))
+        end_execution(execution, S.TIMED_OUT, StepError(WORKFLOW_TIMEOUT, "The workflow timeout elapsed."))
 
 
 # ---------------------------------------------------------------- claim
@@ -196,7 +205,7 @@ def claim(row_id):
         return None
     if execution.deadline and now >= execution.deadline:
         with transaction.atomic():
-            _end_execution(execution, S.TIMED_OUT, StepError(WORKFLOW_TIMEOUT, "The workflow timeout elapsed."))
+            end_execution(execution, S.TIMED_OUT, StepError(WORKFLOW_TIMEOUT, "The workflow timeout elapsed."))
         return None
     # One UPDATE on this table alone, so PostgreSQL re-checks `status` after waiting for a
     # concurrent claim: exactly one worker wins. (A filter across a join becomes
@@ -510,7 +519,7 @@ def _record_fork(row, fork, record_input, now, secrets):
         record_input = {**(record_input or {}), "items": items}
         for spec in fork.start:
             spec.item = items[spec.item_index]
-    if _execution_status(row.execution) != S.RUNNING:
+    if _execution_status(row.execution) not in GOING_ON:
         # The run ended (timed out, failed elsewhere, cancelled) while this step ran: start nothing.
         _claimed(row).update(status=S.CANCELLED, input=record_input, completed_at=now)
         return []
@@ -543,7 +552,7 @@ def _record_fork(row, fork, record_input, now, secrets):
 # ---------------------------------------------------------------- flow
 
 
-def _main_sequence(execution):
+def main_sequence_of(execution):
     definition = execution.definition
     return main_sequence(definition.get("steps", []), definition.get("errorHandlers") or [])
 
@@ -690,19 +699,19 @@ def _propagate_failure(row, error):
             )
             execution.metadata = {**(execution.metadata or {}), "failedSteps": True}
             return _next_top_level(row)
-        _end_execution(execution, S.FAILED, error, step_id=row.step_id)
+        end_execution(execution, S.FAILED, error, step_id=row.step_id)
         return []
     return _join(row, succeeded=False, error=error)
 
 
 def _next_top_level(row):
-    sequence = _main_sequence(row.execution)
+    sequence = main_sequence_of(row.execution)
     position = sequence.index(row.step_id) if row.step_id in sequence else len(sequence)
     if position + 1 < len(sequence):
-        if _execution_status(row.execution) != S.RUNNING:
+        if _execution_status(row.execution) not in GOING_ON:
             return []
         return _create_rows(row.execution, None, [ChildSpec(sequence[position + 1])])
-    _finish_if_done(row.execution)
+    finish_if_done(row.execution)
     return []
 
 
@@ -738,7 +747,7 @@ def _join(child, *, succeeded, error=None):
     StepExecution.objects.filter(pk=parent.pk).update(state=join.state)
     parent.state = join.state
     to_run = []
-    if join.start and _execution_status(parent.execution) == S.RUNNING:
+    if join.start and _execution_status(parent.execution) in GOING_ON:
         to_run = _create_rows(parent.execution, parent, join.start)
     if not join.done:
         return to_run
@@ -746,7 +755,7 @@ def _join(child, *, succeeded, error=None):
         now = timezone.now()
         secrets = _secrets()
         if detached:
-            _end_execution(parent.execution, S.FAILED, join.error, step_id=parent.step_id)
+            end_execution(parent.execution, S.FAILED, join.error, step_id=parent.step_id)
             return []
         StepExecution.objects.filter(pk=parent.pk).update(
             status=S.FAILED,
@@ -770,7 +779,7 @@ def _complete_container(parent, handler, config, detached=False):
     StepExecution.objects.filter(pk=parent.pk).update(**fields)
     parent.output, parent.variables = completed.output, completed.variables
     if detached:
-        _finish_if_done(parent.execution)
+        finish_if_done(parent.execution)
         return []
     parent.status = S.COMPLETED
     return _advance(parent, succeeded=True)
@@ -802,7 +811,7 @@ def execution_output(execution):
     return {"steps": steps, "variables": variables}
 
 
-def _finish_if_done(execution):
+def finish_if_done(execution):
     """Complete the execution when no step of it is still open (the lock makes one winner)."""
     execution = WorkflowExecution.objects.select_for_update().get(pk=execution.pk)
     if execution.status in TERMINAL:
@@ -821,10 +830,10 @@ def _finish_if_done(execution):
     }
     if failed:
         fields.update(error="One or more steps failed (stopOnFirstError is false).", error_type=STEP_ERROR)
-    WorkflowExecution.objects.filter(pk=execution.pk, status__in=ACTIVE).update(**fields)
+    move_execution(execution.pk, fields.pop("status"), from_statuses=ACTIVE, **fields)
 
 
-def _end_execution(execution, status, error, step_id=None):
+def end_execution(execution, status, error, step_id=None):
     """Stop an execution for good: no new step starts; queued steps are cancelled."""
     if status == S.FAILED and execution.deadline and timezone.now() >= execution.deadline:
         # The step failed because the workflow's time ran out (its call was capped by it).
@@ -832,8 +841,10 @@ def _end_execution(execution, status, error, step_id=None):
     message = f"Step {step_id!r} failed: {error.message}" if step_id else error.message
     message = mask(message, _secrets())
     now = timezone.now()
-    updated = WorkflowExecution.objects.filter(pk=execution.pk, status__in=ACTIVE).update(
-        status=status,
+    updated = move_execution(
+        execution.pk,
+        status,
+        from_statuses=ACTIVE,
         completed_at=now,
         error=message,
         error_type=error.error_type,
