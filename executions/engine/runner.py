@@ -68,25 +68,29 @@ def options():
 
 
 def send_step(row_id, delay_ms=None):
-    """Send "run this step" once the current transaction commits (delays capped per hop)."""
+    """Send "run this step" once the current transaction commits (delays capped per hop).
+
+    A send that fails (the broker is down) is logged, not raised: the work is committed, and
+    the recovery sweep sends it again.
+    """
     from executions import tasks
 
     if delay_ms is not None:
         delay_ms = max(0, min(int(delay_ms), options()["MAX_DELAY_HOP_MS"]))
-    transaction.on_commit(lambda: tasks.send(tasks.run_step, str(row_id), delay_ms=delay_ms))
+    transaction.on_commit(lambda: tasks.send(tasks.run_step, str(row_id), delay_ms=delay_ms), robust=True)
 
 
 def send_start(execution_id):
     from executions import tasks
 
-    transaction.on_commit(lambda: tasks.send(tasks.start_execution, str(execution_id)))
+    transaction.on_commit(lambda: tasks.send(tasks.start_execution, str(execution_id)), robust=True)
 
 
 def send_timeout_check(execution_id, delay_ms):
     from executions import tasks
 
     delay_ms = max(0, min(int(delay_ms), options()["MAX_DELAY_HOP_MS"]))
-    transaction.on_commit(lambda: tasks.send(tasks.check_timeout, str(execution_id), delay_ms=delay_ms))
+    transaction.on_commit(lambda: tasks.send(tasks.check_timeout, str(execution_id), delay_ms=delay_ms), robust=True)
 
 
 # ---------------------------------------------------------------- entry points

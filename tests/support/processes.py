@@ -91,8 +91,9 @@ class WorkerGroup:
         self.process.wait()
 
     def stop(self):
+        """Stop gracefully: TERM to the main process only (it passes it on to the workers)."""
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
+            os.kill(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
