@@ -18,7 +18,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DataError, OperationalError, transaction
+from django.db import DataError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -151,19 +151,24 @@ def _claimed(row):
     return StepExecution.objects.filter(pk=row.pk, status=S.RUNNING, attempt=row.attempt)
 
 
-def _record_retrying(row, outcome, record_input, attempts=5):
-    """Record an outcome, retrying a transaction the database aborted (a deadlock, say).
+def _record_retrying(row, outcome, record_input, attempts=7):
+    """Record an outcome, retrying when the database aborted the transaction or went away.
 
     The step has already run: losing its outcome would leave it RUNNING and repeat its call.
+    The waits (0.1 s doubling, about 6 s in all) outlast a database restart.
     """
     for attempt in range(1, attempts + 1):
         try:
+            if attempt > 1:
+                row.refresh_from_db()
+                row.execution.refresh_from_db()
             return record(row, outcome, record_input)
         except OperationalError:
             if attempt == attempts:
                 raise
             logger.warning("Recording step %s failed (attempt %s); retrying", row.key, attempt, exc_info=True)
-            time.sleep(0.05 * attempt)
+            connection.close()  # a broken connection is replaced on the next query
+            time.sleep(min(0.1 * 2 ** (attempt - 1), 2.0))
         except (DataError, ValueError) as exc:
             if isinstance(outcome, Failed) and outcome.error.error_type == STEP_ERROR and record_input is None:
                 raise  # even the plain failure could not be stored: a bug, not the step's data
@@ -173,8 +178,6 @@ def _record_retrying(row, outcome, record_input, attempts=5):
             outcome = Failed(StepError(STEP_ERROR, f"The step's result could not be stored: {exc}"[:500]))
             outcome.secrets = set()
             record_input = None
-        row.refresh_from_db()
-        row.execution.refresh_from_db()
     return None
 
 
