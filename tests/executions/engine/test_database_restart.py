@@ -71,6 +71,11 @@ def test_postgresql_restart_mid_run(transactional_db, server, make_workflow):
         while WorkflowExecution.objects.filter(pk__in=ids).exclude(status__in=TERMINAL).exists():
             assert time.monotonic() < deadline, "some executions never ended"
             time.sleep(0.2)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            connections = cursor.fetchone()[0]
+        # 2 processes × (4 worker threads + 1 sweep thread), and this test's own connection.
+        assert connections <= 2 * (4 + 1) + 1
 
     assert set(WorkflowExecution.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"COMPLETED"}
     # Every lead was sent; a call whose result was lost with the restart may have been made again.
