@@ -31,6 +31,10 @@ def demo_workflows(base_url):
                 url = url.replace(old, new)
             if "url" in step["config"]:
                 step["config"]["url"] = url
+    # Each demo carrier gets a circuit breaker of its own (they share one host here).
+    for step in lead["steps"]:
+        if step["id"] in ("step_3a", "step_3b", "step_3c"):
+            step["config"]["serviceId"] = f"carrier-{step['id'][-1]}-api"
     # Example 2 names quote_a..c without defining them: add them, and collect their quotes.
     quotes["steps"][0]["config"]["outputVariable"] = "quotes"
     quotes["steps"][1]["config"]["transformations"][1]["config"]["resultField"] = "bestQuote"
