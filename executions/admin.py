@@ -36,6 +36,16 @@ def pretty(value):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records are shown, never edited: they change only through the engine and its services."""
+
+    @admin.display(description="input")
+    def pretty_input(self, obj):
+        return pretty(obj.input)
+
+    @admin.display(description="output")
+    def pretty_output(self, obj):
+        return pretty(obj.output)
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -119,14 +129,6 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
     def status_badge(self, obj):
         return badge(obj.status)
 
-    @admin.display(description="input")
-    def pretty_input(self, obj):
-        return pretty(obj.input)
-
-    @admin.display(description="output")
-    def pretty_output(self, obj):
-        return pretty(obj.output)
-
 
 @admin.register(StepExecution)
 class StepExecutionAdmin(ReadOnlyAdmin):
@@ -154,14 +156,6 @@ class StepExecutionAdmin(ReadOnlyAdmin):
         "pretty_logs",
     ]
     readonly_fields = fields
-
-    @admin.display(description="input")
-    def pretty_input(self, obj):
-        return pretty(obj.input)
-
-    @admin.display(description="output")
-    def pretty_output(self, obj):
-        return pretty(obj.output)
 
     @admin.display(description="logs")
     def pretty_logs(self, obj):
