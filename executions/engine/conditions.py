@@ -62,14 +62,21 @@ def regex_search(pattern, subject, *, timeout):
         raise StepError(REGEX_TIMEOUT, f"Pattern {pattern!r} took longer than {timeout} s.") from None
 
 
+def same(left, right):
+    """JSON equality: true is not 1 and false is not 0 (Python's == says they are)."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    return left == right
+
+
 def compare(actual, operator, expected, *, field="", regex_timeout=1.0):
     """Apply one operator. A missing field is null: it equals only null and orders with nothing."""
     if actual is MISSING:
         actual = None
     if operator == "eq":
-        return actual == expected
+        return same(actual, expected)
     if operator == "ne":
-        return actual != expected
+        return not same(actual, expected)
     if operator in ("gt", "lt", "gte", "lte"):
         if actual is None or expected is None:
             return False

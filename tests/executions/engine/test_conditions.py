@@ -238,3 +238,12 @@ def test_catastrophic_regex_times_out_quickly(pattern, timeout):
 def test_regex_search_within_time_returns_a_boolean():
     assert regex_search(r"^(a+)+$", "aaaa", timeout=0.2) is True
     assert regex_search(r"^b", "aaaa", timeout=0.2) is False
+
+
+@pytest.mark.parametrize(
+    ("actual", "expected", "equal"),
+    [(True, 1, False), (False, 0, False), (1, 1.0, True), (True, True, True), (0, False, False)],
+)
+def test_eq_is_json_equality(actual, expected, equal):
+    assert compare(actual, "eq", expected) is equal
+    assert compare(actual, "ne", expected) is not equal
