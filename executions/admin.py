@@ -101,11 +101,14 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
         _operation(services.execution_pause, "paused", "operate"),
         _operation(services.execution_resume, "resumed", "operate"),
         _operation(services.execution_retry, "retried", "operate"),
-        _operation(services.execution_rerun, "started again", "operate"),
+        _operation(services.execution_rerun, "started again", "rerun"),
     ]
 
     def has_operate_permission(self, request):
         return request.user.has_perm("executions.change_workflowexecution")
+
+    def has_rerun_permission(self, request):
+        return request.user.has_perm("executions.add_workflowexecution")
 
     fields = [
         "id",

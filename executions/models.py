@@ -68,6 +68,8 @@ class StepExecution(models.Model):
     scheduled_at = models.DateTimeField(null=True, blank=True)
     # While RUNNING: past this time its worker is presumed dead and the recovery sweep takes it back.
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the recovery sweep last sent it again, so a backlog is resent once per stale period.
+    resent_at = models.DateTimeField(null=True, blank=True)
     duration = models.PositiveIntegerField(null=True, blank=True, help_text="Milliseconds.")
     attempt = models.PositiveIntegerField(default=1)
     error = models.TextField(null=True, blank=True)

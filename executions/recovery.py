@@ -10,11 +10,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from executions.engine import runner
 from executions.models import StepExecution, WorkflowExecution
-from executions.statuses import ExecutionStatus
+from executions.statuses import ACTIVE, ExecutionStatus
 
 S = ExecutionStatus
 BATCH = 500
@@ -36,15 +37,16 @@ def recover(*, stale_ms=None):
         except Exception:  # one bad record must not stop the sweep for every other execution
             logger.exception("Could not take back step %s", row_id)
 
-    # Messages lost between a commit and its send (or dropped by a broker): send them again.
-    running = {"execution__status": S.RUNNING}
+    # Messages lost between a commit and its send (or dropped by a broker): send them again,
+    # each at most once per stale period whatever the number of sweepers.
+    running = Q(execution__status=S.RUNNING) & (Q(resent_at__isnull=True) | Q(resent_at__lt=stale))
     unsent = list(
-        StepExecution.objects.filter(status=S.PENDING, created_at__lt=stale, **running).values_list("pk", flat=True)[
+        StepExecution.objects.filter(running, status=S.PENDING, created_at__lt=stale).values_list("pk", flat=True)[
             :BATCH
         ]
     )
     overdue = list(
-        StepExecution.objects.filter(status=S.WAITING, scheduled_at__lt=stale, **running).values_list("pk", flat=True)[
+        StepExecution.objects.filter(running, status=S.WAITING, scheduled_at__lt=stale).values_list("pk", flat=True)[
             :BATCH
         ]
     )
@@ -52,9 +54,10 @@ def recover(*, stale_ms=None):
         WorkflowExecution.objects.filter(status=S.PENDING, started_at__lt=stale).values_list("pk", flat=True)[:BATCH]
     )
     expired = list(
-        WorkflowExecution.objects.filter(status=S.RUNNING, deadline__lt=now).values_list("pk", flat=True)[:BATCH]
+        WorkflowExecution.objects.filter(status__in=ACTIVE, deadline__lt=now).values_list("pk", flat=True)[:BATCH]
     )
     with transaction.atomic():
+        StepExecution.objects.filter(pk__in=unsent + overdue).update(resent_at=now)
         for row_id in unsent + overdue:
             runner.send_step(row_id)
         for execution_id in pending_executions:

@@ -4,8 +4,7 @@ import time
 import uuid
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
@@ -20,6 +19,7 @@ from workflows.definition import validate_steps
 from workflows.models import WorkflowStatus
 
 S = ExecutionStatus
+COPIED = [S.COMPLETED, S.SKIPPED, S.FAILED]
 
 
 def execution_start(*, workflow, input=None, metadata=None, test_run=False):
@@ -90,8 +90,16 @@ def execution_wait(*, execution, timeout_ms=None, poll_ms=50):
 
 def execution_cancel(*, execution):
     """Stop a run for good: queued and waiting steps are cancelled; a step in flight finishes."""
-    with transaction.atomic():
-        moved = runner.end_execution(execution, S.CANCELLED, StepError("CANCELLED", "Cancelled by an operator."))
+    for attempt in range(3):  # a join racing the cancel may make the database pick this one to abort
+        try:
+            with transaction.atomic():
+                moved = runner.end_execution(
+                    execution, S.CANCELLED, StepError("CANCELLED", "Cancelled by an operator.")
+                )
+            break
+        except OperationalError:
+            if attempt == 2:
+                raise
     if not moved:
         raise Conflict(f"Execution is {execution.status}; only an active execution can be cancelled.")
     execution.refresh_from_db()
@@ -123,13 +131,6 @@ def execution_resume(*, execution):
     return execution
 
 
-def _subtree(execution, key):
-    """The records below a step: its children, items and error handlers, at any depth."""
-    return StepExecution.objects.filter(execution=execution).filter(
-        Q(key__startswith=f"{key}/") | Q(key__startswith=f"{key}[") | Q(key__startswith=f"{key}!")
-    )
-
-
 def execution_retry(*, execution):
     """Resume a FAILED run from the step that failed it, keeping every completed step's output.
 
@@ -140,6 +141,8 @@ def execution_retry(*, execution):
         execution = WorkflowExecution.objects.select_for_update().get(pk=execution.pk)
         if execution.status != S.FAILED:
             raise Conflict(f"Execution is {execution.status}; only a FAILED execution can be retried.")
+        if execution.definition.get("stopOnFirstError", True) is False:
+            raise Conflict("This run went on past its failures (stopOnFirstError is false); rerun it instead.")
         failed = (
             StepExecution.objects.filter(execution=execution, parent__isnull=True, status=S.FAILED)
             .order_by("-completed_at")
@@ -153,7 +156,7 @@ def execution_retry(*, execution):
             ).exists()
         ):
             raise Conflict("This run did not stop at one failed top-level step; rerun it instead.")
-        _subtree(execution, failed.key).delete()
+        runner.descendants(execution, failed.key).delete()
         now = timezone.now()
         StepExecution.objects.filter(pk=failed.pk).update(
             status=S.PENDING,
@@ -197,6 +200,8 @@ def execution_rerun(*, execution, from_step_id=None):
     sequence = runner.main_sequence_of(execution)
     if from_step_id is not None and from_step_id not in sequence:
         raise ValidationError({"fromStepId": f"Not a top-level step of this run: {', '.join(sequence)}."})
+    if from_step_id is not None and execution.status not in TERMINAL:
+        raise Conflict(f"Execution is {execution.status}; rerun from a step once it has ended.")
     with transaction.atomic():
         rerun = WorkflowExecution.objects.create(
             workflow=execution.workflow,
@@ -212,9 +217,10 @@ def execution_rerun(*, execution, from_step_id=None):
 
 
 def _copy_records(source, target, step_ids):
+    # Only finished records: anything still open belongs to the old run and would run again.
     rows = [
         row
-        for row in source.steps_executed.order_by("created_at")
+        for row in source.steps_executed.filter(status__in=COPIED).order_by("created_at")
         if row.key.split("/")[0].split("[")[0].split("!")[0] in step_ids
     ]
     new_ids = {row.pk: uuid.uuid4() for row in rows}

@@ -18,7 +18,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DataError, OperationalError, connection, transaction
+from django.db import DataError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -157,11 +157,15 @@ def _record_retrying(row, outcome, record_input, attempts=7):
     The step has already run: losing its outcome would leave it RUNNING and repeat its call.
     The waits (0.1 s doubling, about 6 s in all) outlast a database restart.
     """
+    claimed_attempt = row.attempt
     for attempt in range(1, attempts + 1):
         try:
             if attempt > 1:
                 row.refresh_from_db()
                 row.execution.refresh_from_db()
+                # Still this worker's claim: if the sweep moved the step on meanwhile, the
+                # write below matches nothing rather than the attempt that replaced it.
+                row.attempt, row.status = claimed_attempt, S.RUNNING
             return record(row, outcome, record_input)
         except OperationalError:
             if attempt == attempts:
@@ -273,7 +277,7 @@ def recover_lost_step(row_id):
         allowed = max(policy["maxAttempts"], options()["WORKER_LOST_ATTEMPTS"])
         error = StepError(WORKER_LOST, f"The worker running attempt {row.attempt} stopped before it finished.")
         entry = {"attempt": row.attempt, "at": now.isoformat(), "error": error.as_dict()}
-        if row.attempt < allowed and row.execution.status == S.RUNNING:
+        if row.attempt < allowed and row.execution.status in GOING_ON:
             StepExecution.objects.filter(pk=row.pk).update(
                 status=S.WAITING,
                 attempt=row.attempt + 1,
@@ -283,7 +287,8 @@ def recover_lost_step(row_id):
                 error=error.message,
                 error_type=error.error_type,
             )
-            send_step(row.pk)
+            if row.execution.status == S.RUNNING:
+                send_step(row.pk)  # a PAUSED run's resume sends it
             return True
     _record_retrying(row, Failed(error), row.input)
     return True
@@ -411,6 +416,8 @@ def execute(row):
         outcome = handler.execute(invocation)
     except StepError as error:
         outcome = Failed(error)
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the step stays claimed, and its lease brings it back
     except Exception as exc:  # a bug in a handler fails the step, never the worker
         logger.exception("Step %s of execution %s raised", row.step_id, execution.pk)
         outcome = Failed(StepError(STEP_ERROR, f"Unexpected error: {type(exc).__name__}: {exc}"))
@@ -436,6 +443,17 @@ def record(row, outcome, record_input):
     with transaction.atomic():
         to_run = []
         base = _claimed(row)
+        if _execution_status(row.execution) in TERMINAL:
+            # The run ended (cancelled, timed out, failed elsewhere) while this step ran.
+            finished = {Completed: S.COMPLETED, Failed: S.FAILED}.get(type(outcome), S.CANCELLED)
+            base.update(
+                status=finished,
+                input=record_input,
+                completed_at=now,
+                duration=_duration_ms(row, now),
+                output=mask(getattr(outcome, "output", None), secrets),
+            )
+            return None
         if isinstance(outcome, Completed):
             updated = base.update(
                 status=S.COMPLETED,
@@ -526,10 +544,6 @@ def _record_fork(row, fork, record_input, now, secrets):
         record_input = {**(record_input or {}), "items": items}
         for spec in fork.start:
             spec.item = items[spec.item_index]
-    if _execution_status(row.execution) not in GOING_ON:
-        # The run ended (timed out, failed elsewhere, cancelled) while this step ran: start nothing.
-        _claimed(row).update(status=S.CANCELLED, input=record_input, completed_at=now)
-        return []
     status = S.COMPLETED if fork.detach else S.WAITING
     # Keep the enclosing FOR_EACH item (children inside see it) and, for an error handler, what
     # it handles (so the flow goes on after it).
@@ -621,6 +635,13 @@ def _create_rows(execution, parent, specs, status=S.PENDING):
     if parent is None and status == S.PENDING and rows:
         WorkflowExecution.objects.filter(pk=execution.pk).update(current_step_id=rows[0].step_id)
     return rows
+
+
+def descendants(execution, key):
+    """The records below a step: its children, items and error handlers, at any depth."""
+    return StepExecution.objects.filter(execution_id=execution.pk).filter(
+        Q(key__startswith=f"{key}/") | Q(key__startswith=f"{key}[") | Q(key__startswith=f"{key}!")
+    )
 
 
 def _create_handler_row(row, handler, error):
@@ -746,7 +767,10 @@ def _join(child, *, succeeded, error=None):
     )
     detached = parent.status == S.COMPLETED
     if parent.status != S.WAITING and not detached:
-        return []  # the container already failed or was cancelled: nothing goes on from here
+        # The container already failed or was cancelled: nothing goes on from here, but this
+        # child may have been the run's last open step.
+        finish_if_done(child.execution)
+        return []
     handler = get_handler(parent.step_type)
     config = _definition_config(parent)
     result = ChildResult(child.step_id, child.item_index, succeeded, child.output, error, child.state.get("item"))
@@ -773,6 +797,10 @@ def _join(child, *, succeeded, error=None):
         )
         parent.status = S.FAILED
         parent.state = {**join.state, "error": join.error.as_dict()}
+        # Children not yet started will never run now.
+        descendants(parent.execution, parent.key).filter(status__in=RUNNABLE).update(
+            status=S.CANCELLED, completed_at=now
+        )
         return to_run + _advance(parent, succeeded=False, error=join.error)
     return to_run + _complete_container(parent, handler, config, detached=detached)
 

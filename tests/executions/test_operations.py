@@ -140,3 +140,89 @@ def test_admin_action_cancels(worker, make_workflow):
     assert response.status_code == 200
     execution.refresh_from_db()
     assert execution.status == "CANCELLED"
+
+
+def test_cancel_while_a_step_is_in_flight_leaves_nothing_open(worker, server, api, make_workflow):
+    server.route("POST", "/slow", json={"ok": True}, delay=0.4)
+    server.route("POST", "/next", json={})
+    workflow = make_workflow(
+        [
+            {
+                "id": "slow",
+                "type": "HTTP_REQUEST",
+                "order": 1,
+                "config": {"method": "POST", "url": server.url("/slow")},
+            },
+            {
+                "id": "next",
+                "type": "HTTP_REQUEST",
+                "order": 2,
+                "config": {"method": "POST", "url": server.url("/next")},
+            },
+        ]
+    )
+    execution = services.execution_start(workflow=workflow)
+    wait_until(lambda: server.received("POST", "/slow"))
+
+    assert api.post(url(execution, "cancel")).status_code == 200
+    wait_until(lambda: execution.steps_executed.get(key="slow").status != "RUNNING")
+    time.sleep(0.2)
+
+    assert steps_of(execution)["slow"].status == "COMPLETED"  # it did complete; nothing followed it
+    assert "next" not in steps_of(execution)
+    assert server.received("POST", "/next") == []
+    assert not execution.steps_executed.filter(status__in=["PENDING", "WAITING", "RUNNING"]).exists()
+
+
+def test_retry_is_refused_when_the_run_went_on_past_failures(worker, server, api):
+    body = {
+        "requestId": "req_went_on",
+        "options": {"stopOnFirstError": False},
+        "steps": [
+            {"id": "a", "type": "HTTP_REQUEST", "config": {"url": server.url("/missing")}},
+            {"id": "b", "type": "HTTP_REQUEST", "config": {"url": server.url("/missing")}},
+        ],
+    }
+    response = api.post("/api/orchestration/execute", body, format="json")
+    assert response.data["status"] == "FAILED"
+
+    retried = api.post(f"/api/v1/executions/{response.data['executionId']}/retry")
+
+    assert retried.status_code == 409
+
+
+def test_rerun_from_a_step_waits_for_the_run_to_end(worker, server, api, make_workflow):
+    workflow = make_workflow(
+        [
+            {"id": "pause", "type": "WAIT", "order": 1, "config": {"duration": 1, "unit": "h"}},
+            {"id": "after", "type": "WAIT", "order": 2, "config": {"duration": 1}},
+        ]
+    )
+    execution = services.execution_start(workflow=workflow)
+    wait_until(lambda: execution.steps_executed.filter(key="pause", status="WAITING").exists())
+
+    response = api.post(url(execution, "rerun"), {"fromStepId": "after"}, format="json")
+
+    assert response.status_code == 409
+
+
+def test_a_failed_container_with_a_child_still_running_lets_the_run_end(worker, server, api):
+    server.route("GET", "/slow", json={}, delay=0.4)
+    server.route("GET", "/ok", json={})
+    body = {
+        "requestId": "req_container",
+        "options": {"stopOnFirstError": False},
+        "steps": [
+            {"id": "fan", "type": "PARALLEL", "config": {"steps": ["slow", "bad"]}},
+            {"id": "slow", "type": "HTTP_REQUEST", "config": {"url": server.url("/slow")}},
+            {"id": "bad", "type": "HTTP_REQUEST", "config": {"url": server.url("/missing")}},
+            {"id": "after", "type": "HTTP_REQUEST", "config": {"url": server.url("/ok")}},
+        ],
+    }
+
+    response = api.post("/api/orchestration/execute", body, format="json")
+
+    assert response.status_code == 200
+    assert response.data["status"] == "FAILED"
+    records = {s["key"]: s["status"] for s in response.data["stepsExecuted"]}
+    assert records == {"fan": "FAILED", "fan/slow": "COMPLETED", "fan/bad": "FAILED", "after": "COMPLETED"}

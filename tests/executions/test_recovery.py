@@ -120,3 +120,23 @@ def test_a_slow_worker_cannot_record_over_its_replacement(quiet_broker, one_call
 
     row = StepExecution.objects.get(pk=slow.pk)
     assert (row.status, row.attempt, row.output) == ("WAITING", 2, None)
+
+
+def test_a_lost_worker_in_a_paused_run_waits_for_the_resume(quiet_broker, server, one_call, monkeypatch):
+    execution = services.execution_start(workflow=one_call)
+    die_in_the_middle(monkeypatch)
+    with pytest.raises(Killed):
+        runner.start(execution.pk)
+    monkeypatch.undo()
+    services.execution_pause(execution=execution)
+    expire_leases()
+
+    recover(stale_ms=60_000)
+
+    row = StepExecution.objects.get(execution=execution)
+    execution.refresh_from_db()
+    assert (execution.status, row.status, row.attempt) == ("PAUSED", "WAITING", 2)
+    with running_worker("stub"):
+        services.execution_resume(execution=execution)
+        execution = wait_for_execution(execution.pk)
+    assert execution.status == "COMPLETED"
