@@ -3,7 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-DEV_ENV := DEBUG=$${DEBUG:-1}
+# The demo's services live on this server: let HTTP steps reach loopback in development only.
+DEV_ENV := DEBUG=$${DEBUG:-1} OUTBOUND_ALLOW_NETWORKS=$${OUTBOUND_ALLOW_NETWORKS-127.0.0.0/8,::1/128}
 
 .PHONY: install run worker migrate demo test lint format clean
 

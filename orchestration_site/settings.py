@@ -206,6 +206,12 @@ LOGGING = {
     },
 }
 
+# SSRF guard (executions/engine/outbound.py): comma-separated networks and host names.
+OUTBOUND_ALLOW_NETWORKS = os.environ.get("OUTBOUND_ALLOW_NETWORKS", "")
+OUTBOUND_DENY_NETWORKS = os.environ.get("OUTBOUND_DENY_NETWORKS", "")
+OUTBOUND_ALLOW_HOSTS = os.environ.get("OUTBOUND_ALLOW_HOSTS", "")
+OUTBOUND_ALLOW_PRIVATE = env_bool("OUTBOUND_ALLOW_PRIVATE", False)
+
 CIRCUIT_BREAKER_DEFAULTS = {
     "threshold": int(os.environ.get("CIRCUIT_BREAKER_THRESHOLD", "5")),
     "timeout": int(os.environ.get("CIRCUIT_BREAKER_TIMEOUT_MS", "60000")),

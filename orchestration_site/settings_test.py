@@ -23,3 +23,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests sweep explicitly (executions.recovery.recover) rather than from a background thread,
 # unless a test's worker processes ask for it through the environment.
 ORCHESTRATION["RECOVERY_INTERVAL_MS"] = int(os.environ.get("RECOVERY_INTERVAL_MS", "0"))  # noqa: F405
+
+# The tests' HTTP servers listen on loopback.
+OUTBOUND_ALLOW_NETWORKS = "127.0.0.0/8,::1/128"

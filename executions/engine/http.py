@@ -6,7 +6,8 @@ import time
 
 import requests
 
-from executions.engine.errors import HTTP_ERROR, NETWORK_ERROR, TIMEOUT, StepError
+from executions.engine.errors import DESTINATION_BLOCKED, HTTP_ERROR, NETWORK_ERROR, TIMEOUT, StepError
+from executions.engine.outbound import DestinationBlocked, GuardedAdapter
 
 MAX_BODY_BYTES = 1_000_000
 EXCERPT_CHARS = 500
@@ -17,7 +18,11 @@ _local = threading.local()
 def session():
     """Return this thread's pooled session (requests.Session is not shared across threads)."""
     if getattr(_local, "session", None) is None:
-        _local.session = requests.Session()
+        session = requests.Session()
+        session.trust_env = False  # no proxy from the environment may bypass the address check
+        for prefix in ("http://", "https://"):
+            session.mount(prefix, GuardedAdapter())
+        _local.session = session
     return _local.session
 
 
@@ -113,6 +118,8 @@ def send(*, method, url, headers=None, params=None, json_body=None, data=None, t
             allow_redirects=False,
             stream=True,
         )
+    except DestinationBlocked as exc:
+        raise StepError(DESTINATION_BLOCKED, str(exc), code="EBLOCKED") from exc
     except requests.Timeout as exc:
         raise StepError(TIMEOUT, f"{method} {url} timed out after {timeout_ms} ms.", code="ETIMEDOUT") from exc
     except requests.ConnectionError as exc:

@@ -55,6 +55,7 @@ class WorkerGroup:
             "EMBEDDED_WORKER": "0",
             "dramatiq_worker_timeout": "100",
             "LOG_LEVEL": "WARNING",
+            "OUTBOUND_ALLOW_NETWORKS": "127.0.0.0/8,::1/128",
             **(env or {}),
         }
         self.log = tempfile.NamedTemporaryFile(prefix="workers-", suffix=".log", delete=False)  # noqa: SIM115
