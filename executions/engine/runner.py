@@ -12,6 +12,7 @@ Concurrency model
   holds across workers. Locks are always taken child first, then parent, then execution.
 """
 
+import json
 import logging
 import threading
 import time
@@ -29,6 +30,7 @@ from executions.engine import steps as _steps  # noqa: F401  (registers every st
 from executions.engine.context import ConfigStore, Context, mask
 from executions.engine.errors import (
     CIRCUIT_OPEN,
+    LIMIT_EXCEEDED,
     STEP_ERROR,
     WORKER_LOST,
     WORKFLOW_TIMEOUT,
@@ -394,6 +396,13 @@ def execute(row):
         handler = get_handler(step["type"])
         context, secrets = build_context(row)
         config = render_config(step.get("config") or {}, context.lookup, handler.path_keys)
+        size = len(json.dumps(config, default=str))
+        if size > options()["MAX_RENDERED_BYTES"]:
+            # Substitution can multiply data ({{a}} of a large list in many places): refuse it here.
+            raise StepError(
+                LIMIT_EXCEEDED,
+                f"The rendered config is {size} bytes; at most {options()['MAX_RENDERED_BYTES']} (MAX_RENDERED_BYTES).",
+            )
         record_input = config
         now = timezone.now()
         remaining = None

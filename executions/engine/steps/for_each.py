@@ -7,7 +7,7 @@ item fails the step, unless continueOnError: then its result is null, the failur
 and the other items go on.
 """
 
-from executions.engine.errors import STEP_ERROR, StepError
+from executions.engine.errors import LIMIT_EXCEEDED, STEP_ERROR, StepError
 from executions.engine.outcomes import ChildSpec, Completed, Fork, Join
 from executions.engine.registry import register
 from executions.engine.resolver import MISSING
@@ -45,6 +45,11 @@ class ForEach(ContainerStepType):
                 raise MissingVariable(unwrap_path(config["items"]))
         if not isinstance(items, list):
             raise StepError(STEP_ERROR, f"items must be an array, got {type(items).__name__}.")
+        limit = invocation.options.get("MAX_FOR_EACH_ITEMS", 10_000)
+        if len(items) > limit:
+            raise StepError(
+                LIMIT_EXCEEDED, f"items has {len(items)} entries; at most {limit} (MAX_FOR_EACH_ITEMS) per FOR_EACH."
+            )
         if not items:
             variables = {config["outputVariable"]: []} if config.get("outputVariable") else None
             return Completed(output=[], variables=variables)

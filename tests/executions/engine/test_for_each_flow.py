@@ -105,3 +105,34 @@ def test_empty_list_completes_with_empty_output(worker, run_workflow):
 
     assert execution.status == "COMPLETED"
     assert steps_of(execution)["loop"].output == []
+
+
+def test_too_many_items_is_a_clear_error(worker, run_workflow, settings):
+    settings.ORCHESTRATION = {**settings.ORCHESTRATION, "MAX_FOR_EACH_ITEMS": 3}
+    steps = [
+        {"id": "loop", "type": "FOR_EACH", "config": {"items": "ids", "steps": ["w"]}},
+        {"id": "w", "type": "WAIT", "config": {"duration": 1}},
+    ]
+
+    execution = run_workflow(steps, input={"ids": [1, 2, 3, 4]})
+
+    assert execution.status == "FAILED"
+    assert execution.error_type == "LIMIT_EXCEEDED"
+    assert "MAX_FOR_EACH_ITEMS" in execution.error
+
+
+def test_a_rendered_config_too_large_is_refused(worker, server, run_workflow, settings):
+    settings.ORCHESTRATION = {**settings.ORCHESTRATION, "MAX_RENDERED_BYTES": 1000}
+    steps = [
+        {
+            "id": "send",
+            "type": "HTTP_REQUEST",
+            "config": {"method": "POST", "url": server.url("/x"), "body": ["{{big}}", "{{big}}", "{{big}}"]},
+        }
+    ]
+
+    execution = run_workflow(steps, input={"big": "x" * 400})
+
+    assert execution.status == "FAILED"
+    assert execution.error_type == "LIMIT_EXCEEDED"
+    assert server.requests == []
