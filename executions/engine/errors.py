@@ -56,6 +56,15 @@ class StepError(Exception):
         return f"StepError({self.error_type!r}, {self.message!r})"
 
 
+# The code of a request that failed before any I/O (requests could not build it).
+INVALID_REQUEST = "EINVAL"
+
+
+def never_sent(error):
+    """Tell whether a call failed before reaching the service (unbuildable, or refused by the guard)."""
+    return error.code == INVALID_REQUEST or error.error_type == DESTINATION_BLOCKED
+
+
 def counts_against_breaker(error):
     """Network errors, timeouts and 5xx say the service is unwell; a 4xx says it answered."""
     if error.error_type in (NETWORK_ERROR, TIMEOUT):

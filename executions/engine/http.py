@@ -6,7 +6,14 @@ import time
 
 import requests
 
-from executions.engine.errors import DESTINATION_BLOCKED, HTTP_ERROR, NETWORK_ERROR, TIMEOUT, StepError
+from executions.engine.errors import (
+    DESTINATION_BLOCKED,
+    HTTP_ERROR,
+    INVALID_REQUEST,
+    NETWORK_ERROR,
+    TIMEOUT,
+    StepError,
+)
 from executions.engine.outbound import DestinationBlocked, GuardedAdapter
 
 MAX_BODY_BYTES = 1_000_000
@@ -126,7 +133,7 @@ def send(*, method, url, headers=None, params=None, json_body=None, data=None, t
         code = _network_code(exc)
         raise StepError(NETWORK_ERROR, f"{method} {url} failed: {code}.", code=code) from exc
     except requests.RequestException as exc:
-        raise StepError(NETWORK_ERROR, f"{method} {url} failed: {exc}.", code="EINVAL") from exc
+        raise StepError(NETWORK_ERROR, f"{method} {url} failed: {exc}.", code=INVALID_REQUEST) from exc
     body = decode_body(response, read_body(response, deadline))
     response_headers = dict(response.headers)
     ok = response.status_code in accept if accept else 200 <= response.status_code < 300

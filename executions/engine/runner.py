@@ -36,6 +36,7 @@ from executions.engine.errors import (
     WORKFLOW_TIMEOUT,
     StepError,
     counts_against_breaker,
+    never_sent,
 )
 from executions.engine.outcomes import ChildResult, ChildSpec, Completed, Failed, Fork, Sleep
 from executions.engine.registry import get_handler
@@ -369,8 +370,12 @@ def _breaker_guard(secrets):
         try:
             result = call()
         except StepError as error:
-            failed = counts_against_breaker(error)
-            breaker_record(permit=permit, success=not failed, reason=mask(error.message, secrets)[:300])
+            if never_sent(error):
+                # The service never saw it: neither a failure nor a success (nor a probe's answer).
+                breaker_release(permit=permit)
+            else:
+                failed = counts_against_breaker(error)
+                breaker_record(permit=permit, success=not failed, reason=mask(error.message, secrets)[:300])
             raise
         except BaseException:
             breaker_release(permit=permit)

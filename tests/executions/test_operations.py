@@ -7,14 +7,7 @@ from django.test import Client
 
 from executions import services
 from tests.conftest import steps_of
-from tests.support.workers import wait_for_execution
-
-
-def wait_until(predicate, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition never held"
-        time.sleep(0.02)
+from tests.support.workers import wait_for_execution, wait_until
 
 
 def url(execution, operation):

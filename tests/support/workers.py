@@ -94,6 +94,14 @@ def running_worker(kind="stub", threads=4):
         yield worker
 
 
+def wait_until(predicate, timeout=10.0, what="the condition"):
+    """Poll `predicate` until it holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"{what} never happened within {timeout} s"
+        time.sleep(0.01)
+
+
 def wait_for_execution(execution_id, timeout=15.0):
     """Poll until the execution reaches a terminal status; return it (fails the test on time-out)."""
     deadline = time.monotonic() + timeout

@@ -2,10 +2,8 @@
 
 from urllib.parse import urlsplit
 
-import requests
-
 from executions.engine import http
-from executions.engine.errors import NETWORK_ERROR, STEP_ERROR, TRANSFORM_ERROR, StepError
+from executions.engine.errors import STEP_ERROR, TRANSFORM_ERROR, StepError
 from executions.engine.outcomes import Completed
 from executions.engine.registry import register
 from executions.engine.resolver import MISSING, as_text, dig, split_path
@@ -63,22 +61,9 @@ def service_id_for(invocation, url):
     return f"{parts.scheme}://{parts.hostname}:{port}"
 
 
-def check_buildable(*, method, url, headers=None, params=None, json_body=None, data=None, accept=None):
-    """Raise the error http.send would (NETWORK_ERROR, EINVAL) when the request cannot even be built.
-
-    A header value with a line break or a body that is not JSON fails in requests before any I/O;
-    checked here, outside the breaker, it does not count against a service that never saw it.
-    """
-    try:
-        requests.Request(method, url, headers=headers, params=params, json=json_body, data=data).prepare()
-    except requests.RequestException as exc:
-        raise StepError(NETWORK_ERROR, f"{method} {url} failed: {exc}.", code="EINVAL") from exc
-
-
 def call_service(invocation, *, url, **request):
     """Make the request behind the service's circuit breaker, with the step's timeout."""
     limit = timeout_ms(invocation)
-    check_buildable(url=url, **request)
     return invocation.guard(
         service_id_for(invocation, url), lambda: http.send(url=url, timeout_ms=limit, **request), limit
     )

@@ -2,6 +2,8 @@
 
 import time
 
+from django.test import override_settings
+
 from breakers.models import CircuitBreaker
 from breakers.services import breaker_configure, breaker_get_or_create
 from tests.conftest import steps_of
@@ -223,3 +225,18 @@ def test_a_failed_probe_reopens_the_breaker(worker, server, run_workflow, api):
     assert len(server.received("POST", "/quote")) == 2
     assert breaker("carrier-e").opened_at > first_opening
     assert history(api, "carrier-e") == [("HALF_OPEN", "OPEN"), ("OPEN", "HALF_OPEN"), ("CLOSED", "OPEN")]
+
+
+def test_a_probe_the_guard_refused_neither_closes_nor_reopens_the_breaker(worker, server, run_workflow):
+    breaker = breaker_get_or_create(service_id="guarded")
+    breaker_configure(breaker=breaker, config={"timeout": 1, "halfOpenMaxCalls": 1})
+    CircuitBreaker.objects.filter(pk=breaker.pk).update(state="OPEN", opened_at="2020-01-01T00:00:00Z")
+    step = {"id": "call", "type": "HTTP_REQUEST", "config": {"url": server.url("/x"), "serviceId": "guarded"}}
+
+    with override_settings(OUTBOUND_ALLOW_NETWORKS=""):
+        execution = run_workflow([step])
+
+    assert execution.error_type == "DESTINATION_BLOCKED"
+    breaker.refresh_from_db()
+    # It became HALF_OPEN for the probe, and the probe's slot came back unused.
+    assert (breaker.state, breaker.half_open_calls) == ("HALF_OPEN", 0)

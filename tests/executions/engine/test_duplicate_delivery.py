@@ -4,7 +4,7 @@ import time
 
 from executions import services
 from executions.engine import runner
-from tests.support.workers import bound_broker, wait_for_execution, worker_on
+from tests.support.workers import bound_broker, wait_for_execution, wait_until, worker_on
 
 
 def test_each_message_delivered_twice_runs_each_step_once(broker_kind, server, make_workflow):
@@ -66,10 +66,7 @@ def test_a_second_message_for_a_waiting_container_does_nothing(worker, server, r
         ]
     )
     execution = services.execution_start(workflow=workflow)
-    deadline = time.monotonic() + 10
-    while not execution.steps_executed.filter(key="fan", status="WAITING").exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_until(lambda: execution.steps_executed.filter(key="fan", status="WAITING").exists())
 
     # A redelivered message for the container while it waits for its child:
     runner.run(execution.steps_executed.get(key="fan").pk)

@@ -2,14 +2,13 @@
 
 import os
 import signal
-import time
 
 import pytest
 
 from executions import services
 from tests.conftest import require_service
 from tests.support.processes import WorkerGroup, worker_processes
-from tests.support.workers import wait_for_execution
+from tests.support.workers import wait_for_execution, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -37,10 +36,7 @@ def test_sigterm_finishes_the_step_and_hands_over_the_next(transactional_db, ser
 
     with worker_processes(processes=1, threads=1) as workers:
         execution = services.execution_start(workflow=workflow)
-        deadline = time.monotonic() + 30
-        while not server.received("POST", "/slow"):
-            assert time.monotonic() < deadline, "the step never started"
-            time.sleep(0.01)
+        wait_until(lambda: server.received("POST", "/slow"), timeout=30, what="the call")
         # Given a deploy stops the worker while its step waits for the downstream answer (TERM to
         # the main process, which passes it on; a second TERM would kill the children at once),
         os.kill(workers.process.pid, signal.SIGTERM)

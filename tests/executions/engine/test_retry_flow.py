@@ -1,8 +1,18 @@
-"""Step retries through a real worker: delayed messages, one record, one Idempotency-Key."""
+"""Step retries through real workers (threads, and rundramatiq processes): delayed messages, one
+record, one Idempotency-Key, attempts counted once."""
 
 from itertools import pairwise
 
+import pytest
+
 from tests.conftest import steps_of
+
+
+@pytest.fixture(params=["threads", pytest.param("processes", marks=pytest.mark.slow)])
+def any_worker(request, transactional_db):
+    """The in-process worker, then two `rundramatiq` processes on Redis sharing the database."""
+    return request.getfixturevalue("worker" if request.param == "threads" else "worker_processes")
+
 
 POLICY = {"maxAttempts": 3, "strategy": "EXPONENTIAL", "initialDelay": 100, "maxDelay": 1000, "backoffMultiplier": 2}
 
@@ -18,7 +28,7 @@ def call(server, policy=POLICY):
     ]
 
 
-def test_503_503_200_completes_on_attempt_3(worker, server, run_workflow):
+def test_503_503_200_completes_on_attempt_3(any_worker, server, run_workflow):
     server.route("POST", "/submit", sequence=[(503, {}), (503, {}), (200, {"ok": True})])
 
     execution = run_workflow(call(server))
@@ -34,7 +44,7 @@ def test_503_503_200_completes_on_attempt_3(worker, server, run_workflow):
     assert [(entry["attempt"], entry["retryInMs"]) for entry in record.logs] == [(1, 100), (2, 200)]
 
 
-def test_400_is_not_retried(worker, server, run_workflow):
+def test_400_is_not_retried(any_worker, server, run_workflow):
     server.route("POST", "/submit", status=400, json={"error": "bad"})
 
     execution = run_workflow(call(server))
@@ -43,7 +53,7 @@ def test_400_is_not_retried(worker, server, run_workflow):
     assert len(server.received("POST", "/submit")) == 1
 
 
-def test_always_503_makes_exactly_max_attempts(worker, server, run_workflow):
+def test_always_503_makes_exactly_max_attempts(any_worker, server, run_workflow):
     server.route("POST", "/submit", status=503, json={})
 
     execution = run_workflow(call(server))

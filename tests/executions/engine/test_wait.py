@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from executions import services
-from tests.support.workers import running_worker, wait_for_execution
+from tests.support.workers import running_worker, wait_for_execution, wait_until
 
 
 def test_one_hour_wait_leaves_the_only_thread_free(broker_kind, server, make_workflow):
@@ -24,10 +24,7 @@ def test_one_hour_wait_leaves_the_only_thread_free(broker_kind, server, make_wor
 
     with running_worker(broker_kind, threads=1):
         long_run = services.execution_start(workflow=waiting)
-        deadline = time.monotonic() + 10
-        while not long_run.steps_executed.filter(key="pause", status="WAITING").exists():
-            assert time.monotonic() < deadline, "the WAIT never started"
-            time.sleep(0.02)
+        wait_until(lambda: long_run.steps_executed.filter(key="pause", status="WAITING").exists(), what="the WAIT")
         other = wait_for_execution(services.execution_start(workflow=quick).pk, timeout=10)
 
     assert other.status == "COMPLETED"
