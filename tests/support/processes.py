@@ -17,7 +17,7 @@ from workflows import services as workflow_services
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # A Redis database of its own, so worker processes never meet another suite's messages.
-PROCESS_REDIS_DB = 13
+PROCESS_REDIS_DB = int(os.environ.get("TEST_PROCESS_REDIS_DB", "13"))
 
 
 def test_database_url():
