@@ -1,12 +1,21 @@
 """The workflow editor and the config store in the admin."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django_json_widget.widgets import JSONEditorWidget
+from rest_framework.exceptions import APIException
 
+from executions import services as execution_services
 from workflows import services
 from workflows.definition import DefinitionError, validate_definition
+from workflows.diagram import diagram_of
 from workflows.models import ConfigEntry, Workflow
 
 FIELD_OF_PATH = {
@@ -69,19 +78,109 @@ class WorkflowForm(forms.ModelForm):
         return cleaned
 
 
+class RunForm(forms.Form):
+    """The input of a run started from the editor, as JSON (an object)."""
+
+    input = forms.JSONField(initial=dict, widget=forms.Textarea(attrs={"rows": 10, "cols": 80, "spellcheck": "false"}))
+    test_run = forms.BooleanField(
+        required=False, label="Test run", help_text="Run it even though the workflow is not ACTIVE."
+    )
+
+    def clean_input(self):
+        value = self.cleaned_data["input"]
+        if not isinstance(value, dict):
+            raise forms.ValidationError('The input must be a JSON object, e.g. {"leadId": "lead_123"}.')
+        return value
+
+
+RUN_PERMISSION = "executions.add_workflowexecution"
+
+
 @admin.register(Workflow)
 class WorkflowAdmin(admin.ModelAdmin):
     form = WorkflowForm
+    change_form_template = "admin/workflows/workflow/change_form.html"
     list_display = ["name", "category", "status", "version", "updated_at"]
     list_filter = ["status", "category", "updated_at"]
     search_fields = ["name", "description", "category"]
-    readonly_fields = ["id", "version", "created_at", "updated_at"]
+    readonly_fields = ["id", "version", "created_at", "updated_at", "diagram"]
     formfield_overrides = {models.JSONField: {"widget": SafeJSONEditorWidget(height="360px")}}
     fieldsets = [
         (None, {"fields": ["name", "description", "status", "category", "timeout"]}),
+        ("Diagram", {"fields": ["diagram"]}),
         ("Definition", {"fields": ["steps", "triggers", "error_handlers", "retry_policy"]}),
         ("More", {"fields": ["metadata", "id", "version", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets if obj is not None else [entry for entry in fieldsets if entry[0] != "Diagram"]
+
+    @admin.display(description="diagram")
+    def diagram(self, obj):
+        return render_to_string("admin/workflows/diagram.html", {"diagram": diagram_of(obj.definition())})
+
+    def get_urls(self):
+        urls = [
+            path("<path:object_id>/run/", self.admin_site.admin_view(self.run_view), name="workflows_workflow_run"),
+            path(
+                "<path:object_id>/duplicate/",
+                self.admin_site.admin_view(self.duplicate_view),
+                name="workflows_workflow_duplicate",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_run": request.user.has_perm(RUN_PERMISSION),
+            "can_duplicate": self.has_add_permission(request),
+            "executions_url": reverse("admin:executions_workflowexecution_changelist")
+            + f"?workflow__id__exact={object_id}",
+            # The metrics pages live at this path; linked as a plain path so the editor does not depend on them.
+            "metrics_url": f"/admin/metrics/workflows/{object_id}/",
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def run_view(self, request, object_id):
+        """Run now: a JSON input form; a started run lands on its execution page."""
+        workflow = get_object_or_404(Workflow, pk=object_id)
+        if not (self.has_view_permission(request, workflow) and request.user.has_perm(RUN_PERMISSION)):
+            raise PermissionDenied
+        form = RunForm(request.POST or None, initial={"test_run": workflow.status != "ACTIVE"})
+        if request.method == "POST" and form.is_valid():
+            try:
+                execution = execution_services.execution_start(
+                    workflow=workflow,
+                    input=form.cleaned_data["input"],
+                    metadata={"source": "admin"},
+                    test_run=form.cleaned_data["test_run"],
+                )
+            except APIException as error:
+                form.add_error(None, str(error.detail))
+            else:
+                self.message_user(request, f"Started execution {execution.pk}.", messages.SUCCESS)
+                return redirect("admin:executions_workflowexecution_change", execution.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Run {workflow.name}",
+            "opts": self.opts,
+            "original": workflow,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/workflows/workflow/run.html", context)
+
+    def duplicate_view(self, request, object_id):
+        """Duplicate: store a DRAFT copy and open it in the editor."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        workflow = get_object_or_404(Workflow, pk=object_id)
+        if not (self.has_view_permission(request, workflow) and self.has_add_permission(request)):
+            raise PermissionDenied
+        copy = services.workflow_duplicate(workflow=workflow)
+        self.message_user(request, f"Duplicated as “{copy.name}” (DRAFT).", messages.SUCCESS)
+        return redirect("admin:workflows_workflow_change", copy.pk)
 
     def save_model(self, request, obj, form, change):
         data = {api: getattr(obj, attr) for api, attr in services.WRITABLE_FIELDS.items()}

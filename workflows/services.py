@@ -4,7 +4,7 @@ from django.db import transaction
 
 from orchestration_site.exceptions import Conflict
 from workflows.definition import validate_definition
-from workflows.models import ConfigEntry, Workflow
+from workflows.models import ConfigEntry, Workflow, WorkflowStatus
 
 # API field name → model attribute, for the fields a client may write.
 WRITABLE_FIELDS = {
@@ -71,6 +71,12 @@ def workflow_delete(*, workflow):
             'archive it instead (PATCH {"status": "ARCHIVED"}).'
         )
     workflow.delete()
+
+
+def workflow_duplicate(*, workflow):
+    """Store a copy of a workflow as a new DRAFT at version 1, named "<name> (copy)"."""
+    data = {**workflow_as_definition(workflow), "name": f"{workflow.name} (copy)"[:200], "status": WorkflowStatus.DRAFT}
+    return workflow_create(data=data)
 
 
 def config_set(*, key, value, is_secret=False, description=""):
