@@ -144,7 +144,6 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
         "workflow_version",
         "request_id",
         "started_at",
-        "current_step_id",
         "pretty_input",
         "metadata",
     ]
@@ -210,7 +209,8 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
         execution = self.get_object(request, object_id)
         extra = {}
         if execution is not None and self.has_view_permission(request, execution):
-            extra = self.live_context(request, execution)
+            # The subtitle names the run without its status, which the live part keeps current.
+            extra = {**self.live_context(request, execution), "subtitle": str(execution.pk)}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def live_view(self, request, object_id):
