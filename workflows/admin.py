@@ -81,13 +81,17 @@ class WorkflowForm(forms.ModelForm):
 class RunForm(forms.Form):
     """The input of a run started from the editor, as JSON (an object)."""
 
-    input = forms.JSONField(initial=dict, widget=forms.Textarea(attrs={"rows": 10, "cols": 80, "spellcheck": "false"}))
+    input = forms.JSONField(
+        required=False, initial=dict, widget=forms.Textarea(attrs={"rows": 10, "cols": 80, "spellcheck": "false"})
+    )
     test_run = forms.BooleanField(
         required=False, label="Test run", help_text="Run it even though the workflow is not ACTIVE."
     )
 
     def clean_input(self):
         value = self.cleaned_data["input"]
+        if value is None:
+            return {}  # an empty box, or {}
         if not isinstance(value, dict):
             raise forms.ValidationError('The input must be a JSON object, e.g. {"leadId": "lead_123"}.')
         return value
