@@ -94,7 +94,7 @@ def _operation(service, done, permission):
             except APIException as error:
                 refused.append(f"{execution.pk}: {error.detail}")
         if succeeded:
-            modeladmin.message_user(request, f"{done} {succeeded} execution(s).", messages.SUCCESS)
+            modeladmin.message_user(request, f"{done.capitalize()} {succeeded} execution(s).", messages.SUCCESS)
         for line in refused:
             modeladmin.message_user(request, line, messages.WARNING)
 
