@@ -221,7 +221,6 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
         context = self.live_context(request, execution)
         response = TemplateResponse(request, "admin/executions/_execution_live.html", context)
         response["X-Finished"] = "1" if context["finished"] else "0"
-        response["Cache-Control"] = "no-store"
         return response
 
     def operate_view(self, request, object_id, operation):
@@ -282,7 +281,6 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         response = TemplateResponse(request, "admin/executions/_active_rows.html", self.active_context(request))
         response["X-Finished"] = "0"
-        response["Cache-Control"] = "no-store"
         return response
 
 
