@@ -82,9 +82,9 @@ def require_browser():
     """Skip (or, with REQUIRE_SERVICES set, fail) when headless Chromium cannot run here."""
     reason = browser.unavailable_reason()
     if reason:
+        _skipped_suites.add("browser")
         if os.environ.get("REQUIRE_SERVICES"):
             pytest.fail(f"browser tests cannot run ({reason}) and REQUIRE_SERVICES is set")
-        _skipped_suites.add("browser")
         pytest.skip(f"browser suite skipped: {reason}")
     _ran_suites.add("browser")
 
