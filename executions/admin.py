@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from rest_framework.exceptions import APIException
 
 from executions import selectors, services
+from executions.engine import runner
 from executions.engine.context import ConfigStore, mask
 from executions.models import StepExecution, WorkflowExecution
 from executions.statuses import ACTIVE, TERMINAL, ExecutionStatus
@@ -194,8 +195,11 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
             for name, (_, permission, statuses, _) in OPERATIONS.items()
             if execution.status in statuses and request.user.has_perm(permission)
         ]
+        # A rerun may start at any top-level step of the recorded definition.
+        rerun_steps = runner.main_sequence_of(execution) if "rerun" in allowed else []
         return {
             "execution": execution,
+            "rerun_steps": rerun_steps,
             "badge": badge(execution.status),
             "finished": execution.status in TERMINAL,
             "error": mask(execution.error, secrets),
@@ -233,8 +237,9 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
         execution = get_object_or_404(self.get_queryset(request), pk=object_id)
         if not (self.has_view_permission(request, execution) and request.user.has_perm(permission)):
             raise PermissionDenied
+        options = {"from_step_id": request.POST.get("from_step_id") or None} if operation == "rerun" else {}
         try:
-            result = service(execution=execution)
+            result = service(execution=execution, **options)
         except APIException as error:
             self.message_user(request, f"Not {done}: {error.detail}", messages.WARNING)
             return redirect("admin:executions_workflowexecution_change", execution.pk)

@@ -159,3 +159,26 @@ def test_the_changelist_actions_use_the_same_services(workflow):
     assert any("only a RUNNING or WAITING execution can be paused" in text for text in messages_of(response))
     running.refresh_from_db()
     assert running.status == "PAUSED"
+
+
+def test_rerun_can_start_at_a_top_level_step(db):
+    steps = [
+        {"id": "first", "type": "WAIT", "order": 1, "config": {"duration": 1}},
+        {"id": "second", "type": "WAIT", "order": 2, "config": {"duration": 1}},
+    ]
+    workflow = workflow_create(data={"name": "Two", "category": "test", "status": "ACTIVE", "steps": steps})
+    execution = make_execution(workflow, "COMPLETED")
+    client = staff_client(*OPERATOR)
+    assert '<option value="second">second</option>' in client.get(page(execution)).content.decode()
+
+    response = client.post(
+        f"/admin/executions/workflowexecution/{execution.pk}/operate/rerun/", {"from_step_id": "second"}, follow=True
+    )
+    refused = client.post(
+        f"/admin/executions/workflowexecution/{execution.pk}/operate/rerun/", {"from_step_id": "nope"}, follow=True
+    )
+
+    rerun = WorkflowExecution.objects.exclude(pk=execution.pk).get()
+    assert rerun.metadata == {"rerunOf": str(execution.pk), "startAt": "second"}
+    assert response.redirect_chain == [(page(rerun), 302)]
+    assert any(text.startswith("Not started again:") and "fromStepId" in text for text in messages_of(refused))

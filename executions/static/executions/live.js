@@ -20,6 +20,10 @@
       }
       fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "XMLHttpRequest" } })
         .then(function (response) {
+          if (response.redirected) {
+            // Signed out meanwhile (sent to the login page): stop rather than show that page here.
+            return { html: null, finished: true };
+          }
           if (!response.ok) {
             throw new Error("HTTP " + response.status);
           }
@@ -28,6 +32,9 @@
           });
         })
         .then(function (result) {
+          if (result.html === null) {
+            return;
+          }
           var open = {};
           element.querySelectorAll("details[data-key]").forEach(function (details) {
             open[details.dataset.key] = details.open;
