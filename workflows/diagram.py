@@ -48,8 +48,17 @@ class Diagram:
     unreached: list
 
 
+def _list(value):
+    return value if isinstance(value, list) else []
+
+
+def _config(step):
+    config = step.get("config")
+    return config if isinstance(config, dict) else {}
+
+
 def _summary(step):
-    config = step.get("config") or {}
+    config = _config(step)
     kind = step.get("type")
     if kind in ("HTTP_REQUEST", "WEBHOOK_CALL"):
         return f"{config.get('method', 'POST' if kind == 'WEBHOOK_CALL' else 'GET')} {config.get('url', '')}".strip()
@@ -77,8 +86,10 @@ def diagram_of(definition):
     Tolerates a definition the validator would refuse (unknown ids are drawn as missing, a step
     reached twice is drawn once and referenced after), so it never fails the page it sits on.
     """
-    steps = [step for step in definition.get("steps") or [] if isinstance(step, dict) and "id" in step]
-    handlers = [entry for entry in definition.get("errorHandlers") or [] if isinstance(entry, dict)]
+    steps = [
+        step for step in _list(definition.get("steps")) if isinstance(step, dict) and isinstance(step.get("id"), str)
+    ]
+    handlers = [entry for entry in _list(definition.get("errorHandlers")) if isinstance(entry, dict)]
     by_id = {step["id"]: step for step in steps}
     drawn = set()
 
@@ -89,7 +100,7 @@ def diagram_of(definition):
         if step_id in drawn:
             return Node(step_id=step_id, name=step.get("name", ""), type=step.get("type", ""), repeated=True)
         drawn.add(step_id)
-        config = step.get("config") or {}
+        config = _config(step)
         drawn_node = Node(step_id=step_id, name=step.get("name", ""), type=step.get("type", ""), summary=_summary(step))
         kind = step.get("type")
         children = [ref for ref in config.get("steps") or [] if isinstance(ref, str)]
@@ -117,7 +128,7 @@ def diagram_of(definition):
 
     try:
         sequence = main_sequence(steps, handlers)
-    except TypeError:  # mixed types in `order`: draw in definition order
+    except (TypeError, AttributeError):  # odd `order` values or configs: draw in definition order
         sequence = [step["id"] for step in steps]
     nodes = [node(step_id) for step_id in sequence]
     unreached = [node(step["id"]) for step in steps if step["id"] not in drawn]

@@ -120,3 +120,25 @@ def test_workflow_duplicate_service_keeps_the_definition(workflow):
 
     assert copy.pk != workflow.pk
     assert (copy.timeout, copy.metadata, copy.category) == (5000, {"team": "a"}, "test")
+
+
+@pytest.mark.parametrize("steps", ['{"not": "a list"}', '[{"id": ["x"], "config": []}]', "[1, 2"])
+def test_an_invalid_edit_shows_the_page_again_with_its_errors(workflow, steps):
+    data = {
+        "name": "Ping",
+        "status": "ACTIVE",
+        "category": "test",
+        "steps": steps,
+        "triggers": "[]",
+        "error_handlers": "[]",
+        "metadata": "{}",
+        "retry_policy": "null",
+    }
+
+    response = staff_client(*EVERYTHING).post(f"/admin/workflows/workflow/{workflow.pk}/change/", data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["steps"]
+    assert 'data-testid="workflow-diagram"' in response.content.decode()
+    workflow.refresh_from_db()
+    assert workflow.steps == STEPS

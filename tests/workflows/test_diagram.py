@@ -97,3 +97,15 @@ def test_an_invalid_definition_is_drawn_without_failing():
 
 def test_an_empty_definition_has_no_nodes():
     assert diagram_of({}).nodes == []
+
+
+def test_whatever_json_the_editor_holds_is_drawn_without_failing():
+    garbage = [
+        {"steps": "not a list", "errorHandlers": {"a": 1}},
+        {"steps": [{"id": ["x"]}, {"id": "a", "type": "PARALLEL", "config": ["y"]}, {"id": "b", "order": "2"}]},
+        {"steps": [{"id": "a", "type": "FOR_EACH", "config": {"steps": "a"}}], "errorHandlers": [{"stepId": 3}]},
+    ]
+
+    drawn = [ids(diagram_of(definition).nodes + diagram_of(definition).unreached) for definition in garbage]
+
+    assert drawn == [[], ["a", "b"], ["a"]]
