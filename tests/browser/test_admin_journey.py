@@ -18,56 +18,76 @@ def transform(mapping):
     return {"transformations": [{"type": "MAP", "config": {"mapping": mapping}}]}
 
 
-STEPS = [
-    {"id": "greet", "name": "Greet", "type": "DATA_TRANSFORM", "order": 1, "config": transform({"who": "name"})},
-    {
-        "id": "check",
-        "name": "Has items?",
-        "type": "CONDITIONAL",
-        "order": 2,
-        "config": {
-            "conditions": [{"field": "items", "operator": "ne", "value": None}],
-            "trueStepId": "fan_out",
-            "falseStepId": "nothing",
+def journey_steps(quote_url):
+    """A workflow using every shape the diagram draws, with a call that fails once and is retried."""
+    return [
+        {"id": "greet", "name": "Greet", "type": "DATA_TRANSFORM", "order": 1, "config": transform({"who": "name"})},
+        {
+            "id": "check",
+            "name": "Has items?",
+            "type": "CONDITIONAL",
+            "order": 2,
+            "config": {
+                "conditions": [{"field": "items", "operator": "ne", "value": None}],
+                "trueStepId": "fan_out",
+                "falseStepId": "nothing",
+            },
         },
-    },
-    {"id": "fan_out", "name": "Fan out", "type": "PARALLEL", "config": {"steps": ["pause", "loop"]}},
-    {"id": "pause", "name": "Pause", "type": "WAIT", "config": {"duration": 1500, "unit": "ms"}},
-    {
-        "id": "loop",
-        "name": "Each item",
-        "type": "FOR_EACH",
-        "config": {"items": "items", "steps": ["shape"], "maxConcurrency": 2},
-    },
-    {"id": "shape", "name": "Shape item", "type": "DATA_TRANSFORM", "config": transform({"value": "item"})},
-    {"id": "nothing", "name": "Nothing to do", "type": "WAIT", "config": {"duration": 1, "unit": "ms"}},
-    {"id": "recover", "name": "Recover", "type": "DATA_TRANSFORM", "config": transform({"failed": "error.message"})},
-    {"id": "done", "name": "Done", "type": "DATA_TRANSFORM", "order": 3, "config": transform({"who": "name"})},
-]
+        {"id": "fan_out", "name": "Fan out", "type": "PARALLEL", "config": {"steps": ["pause", "loop", "quote"]}},
+        {
+            "id": "quote",
+            "name": "Get a quote",
+            "type": "HTTP_REQUEST",
+            "config": {"method": "GET", "url": quote_url},
+            "retryPolicy": {"maxAttempts": 3, "strategy": "FIXED", "initialDelay": 300},
+        },
+        {"id": "pause", "name": "Pause", "type": "WAIT", "config": {"duration": 1500, "unit": "ms"}},
+        {
+            "id": "loop",
+            "name": "Each item",
+            "type": "FOR_EACH",
+            "config": {"items": "items", "steps": ["shape"], "maxConcurrency": 2},
+        },
+        {"id": "shape", "name": "Shape item", "type": "DATA_TRANSFORM", "config": transform({"value": "item"})},
+        {"id": "nothing", "name": "Nothing to do", "type": "WAIT", "config": {"duration": 1, "unit": "ms"}},
+        {
+            "id": "recover",
+            "name": "Recover",
+            "type": "DATA_TRANSFORM",
+            "config": transform({"failed": "error.message"}),
+        },
+        {"id": "done", "name": "Done", "type": "DATA_TRANSFORM", "order": 3, "config": transform({"who": "name"})},
+    ]
+
+
 HANDLERS = [{"stepId": "greet", "handlerStepId": "recover", "shouldContinue": True}]
-BAD_STEPS = [*STEPS[:5], {**STEPS[5], "config": {}}, *STEPS[6:]]  # steps[5] lacks its transformations
 
 
-def create_workflow_with_a_validation_error(page, base_url):
+def broken(steps):
+    """The same steps with steps[6] ("shape") missing its transformations."""
+    return [*steps[:6], {**steps[6], "config": {}}, *steps[7:]]
+
+
+def create_workflow_with_a_validation_error(page, base_url, steps):
     page.goto(f"{base_url}/admin/workflows/workflow/add/")
     page.fill("#id_name", "Browser journey")
     page.fill("#id_category", "browser")
     page.select_option("#id_status", "ACTIVE")
-    set_json_editor(page, "id_steps", BAD_STEPS)
+    set_json_editor(page, "id_steps", broken(steps))
     set_json_editor(page, "id_error_handlers", HANDLERS)
     page.click("input[name=_continue]")
     # The validator's message is shown at the steps field, with the path of the bad field.
-    expect(page.locator(".field-steps .errorlist")).to_contain_text("steps[5].config.transformations")
+    expect(page.locator(".field-steps .errorlist")).to_contain_text("steps[6].config.transformations")
     assert not Workflow.objects.exists(), "nothing is saved while the definition is invalid"
 
 
-def fix_the_step_and_save(page, base_url):
-    set_json_editor(page, "id_steps", STEPS)
+def fix_the_step_and_save(page, base_url, steps):
+    set_json_editor(page, "id_steps", steps)
     set_json_editor(page, "id_error_handlers", HANDLERS)
     page.click("input[name=_continue]")
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     diagram = page.get_by_test_id("workflow-diagram")
-    for step_id in ("greet", "check", "fan_out", "pause", "loop", "shape", "nothing", "recover", "done"):
+    for step_id in ("greet", "check", "fan_out", "pause", "loop", "shape", "quote", "nothing", "recover", "done"):
         expect(diagram.locator(f'[data-step-id="{step_id}"]').first).to_be_visible()
     screenshot(page, "admin-editor.png")
     return Workflow.objects.get(name="Browser journey")
@@ -88,6 +108,12 @@ def run_now_and_watch_it_complete(page, base_url, workflow):
     timeline = page.get_by_test_id("timeline")
     expect(timeline.locator(".tl-row")).to_have_count(workflow.executions.get().steps_executed.count())
     expect(timeline.locator('.tl-row[data-key$="fan_out/pause"] .tl-bar')).to_be_visible()
+    # The quote failed once (503) and was retried: its bar carries one failed-attempt mark.
+    expect(timeline.locator('.tl-row[data-key$="fan_out/quote"] .tl-mark')).to_have_count(1)
+    expect(timeline.locator('.tl-row[data-key$="fan_out/quote"]')).to_contain_text("1 retry")
+    quote = page.locator('details[data-key$="fan_out/quote"]')
+    quote.locator("summary code").click()
+    expect(quote).to_contain_text('"retryInMs": 300')  # its logs, pretty-printed, show the failed attempt
     screenshot(page, "admin-execution.png")
 
 
@@ -114,9 +140,11 @@ def open_the_breaker_dashboard(page, base_url):
     screenshot(page, "admin-breakers.png")
 
 
-def test_an_operator_edits_runs_and_watches_a_workflow(page, live_server, worker, staff_login):
+def test_an_operator_edits_runs_and_watches_a_workflow(page, live_server, worker, server, staff_login):
+    server.route("GET", "/quote", sequence=[(503, {"error": "busy"}), (200, {"price": 42})])
+    steps = journey_steps(server.url("/quote"))
     log_in(page, live_server.url, *staff_login)
-    create_workflow_with_a_validation_error(page, live_server.url)
-    workflow = fix_the_step_and_save(page, live_server.url)
+    create_workflow_with_a_validation_error(page, live_server.url, steps)
+    workflow = fix_the_step_and_save(page, live_server.url, steps)
     run_now_and_watch_it_complete(page, live_server.url, workflow)
     open_the_breaker_dashboard(page, live_server.url)
