@@ -5,6 +5,7 @@ one line in the journey.
 """
 
 import re
+import threading
 
 from playwright.sync_api import expect
 
@@ -93,15 +94,24 @@ def fix_the_step_and_save(page, base_url, steps):
     return Workflow.objects.get(name="Browser journey")
 
 
-def run_now_and_watch_it_complete(page, base_url, workflow):
+def run_now_and_watch_it_complete(page, base_url, workflow, quote_gate):
     page.get_by_role("link", name="Run now").click()
     page.fill("#id_input", '{"name": "Ada", "items": [1, 2, 3]}')
     page.click("input[name=_run]")
     page.wait_for_url(re.compile(r"/admin/executions/workflowexecution/[0-9a-f-]{36}/change/$"))
     live = page.get_by_test_id("execution-live")
-    expect(live).to_have_attribute("data-finished", "0")  # the 1.5 s pause keeps it running for a while
+    expect(live).to_have_attribute("data-finished", "0")  # held: the quote service has not answered yet
+    expect(page.get_by_test_id("execution-status")).to_contain_text("RUNNING")
     # Mark this document: a reload would lose the mark, a live update keeps it.
     page.evaluate("window.__notReloaded = true")
+    execution_id = page.url.rstrip("/").split("/")[-2]
+    active = page.context.new_page()
+    active.goto(f"{base_url}/admin/executions/workflowexecution/active/")
+    row = active.locator(f'[data-execution="{execution_id}"]')
+    expect(row).to_be_visible()
+    quote_gate.set()
+    expect(row).to_have_count(0, timeout=20_000)  # the active page drops it by itself once it ends
+    active.close()
     expect(page.get_by_test_id("execution-status")).to_contain_text("COMPLETED", timeout=20_000)
     assert page.evaluate("window.__notReloaded === true"), "the page updated itself, without a reload"
     expect(page.locator("#execution-live")).to_have_attribute("data-finished", "1")
@@ -141,10 +151,11 @@ def open_the_breaker_dashboard(page, base_url):
 
 
 def test_an_operator_edits_runs_and_watches_a_workflow(page, live_server, worker, server, staff_login):
-    server.route("GET", "/quote", sequence=[(503, {"error": "busy"}), (200, {"price": 42})])
+    quote_gate = threading.Event()
+    server.route("GET", "/quote", sequence=[(503, {"error": "busy"}), (200, {"price": 42})], gate=quote_gate)
     steps = journey_steps(server.url("/quote"))
     log_in(page, live_server.url, *staff_login)
     create_workflow_with_a_validation_error(page, live_server.url, steps)
     workflow = fix_the_step_and_save(page, live_server.url, steps)
-    run_now_and_watch_it_complete(page, live_server.url, workflow)
+    run_now_and_watch_it_complete(page, live_server.url, workflow, quote_gate)
     open_the_breaker_dashboard(page, live_server.url)
