@@ -62,6 +62,15 @@ def pretty(value):
     )
 
 
+def detail_text(detail):
+    """An API error's detail as one line: "fromStepId: Not a top-level step…" rather than a dict's repr."""
+    if isinstance(detail, dict):
+        return "; ".join(f"{key}: {detail_text(value)}" for key, value in detail.items())
+    if isinstance(detail, list):
+        return " ".join(detail_text(value) for value in detail)
+    return str(detail)
+
+
 def current_secrets():
     """Every secret config string: records are masked when written, and again when shown (a secret added later)."""
     return ConfigStore(*config_values()).secrets()
@@ -93,7 +102,7 @@ def _operation(service, done, permission):
                 service(execution=execution)
                 succeeded += 1
             except APIException as error:
-                refused.append(f"{execution.pk}: {error.detail}")
+                refused.append(f"{execution.pk}: {detail_text(error.detail)}")
         if succeeded:
             modeladmin.message_user(request, f"{done.capitalize()} {succeeded} execution(s).", messages.SUCCESS)
         for line in refused:
@@ -241,7 +250,7 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
         try:
             result = service(execution=execution, **options)
         except APIException as error:
-            self.message_user(request, f"Not {done}: {error.detail}", messages.WARNING)
+            self.message_user(request, f"Not {done}: {detail_text(error.detail)}", messages.WARNING)
             return redirect("admin:executions_workflowexecution_change", execution.pk)
         if operation == "rerun":
             self.message_user(request, f"Started again as execution {result.pk}.", messages.SUCCESS)
