@@ -12,7 +12,9 @@ FAILED_COLOUR = "#c62828"
 NEUTRAL_COLOUR = "#417690"  # the admin's own blue
 
 # Room around the plot for tick labels, axis labels and the legend.
-MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 16, 28, 52
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 36, 28, 52
+# Width of one character of tick text, roughly, at the charts' 11px font.
+CHAR_WIDTH = 6.5
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,7 @@ def _legend(chart, series):
     x = chart.left
     for item in series:
         chart.legend.append(LegendItem(x=x, y=12, label=item.name, colour=item.colour))
-        x += 24 + 7 * len(item.name)
+        x += 24 + CHAR_WIDTH * len(item.name)
 
 
 def _value_axis(chart, maximum, unit=""):
@@ -235,10 +237,11 @@ def line_chart(*, title, x_label, y_label, categories, series, y_max=None, width
     chart = _frame(title, x_label, y_label, width, height)
     highest = max((v for s in series for v in s.values if v is not None), default=0)
     scale = _value_axis(chart, y_max if y_max is not None else highest, unit)
-    step = (chart.right - chart.left) / max(len(categories) - 1, 1)
+    # Points sit at the centre of each category's slot, where a column chart puts its columns.
+    slot = (chart.right - chart.left) / max(len(categories), 1)
 
     def x_of(index):
-        return round(chart.left + step * index if len(categories) > 1 else (chart.left + chart.right) / 2, 2)
+        return round(chart.left + slot * (index + 0.5), 2)
 
     for item in series:
         run = []
@@ -261,7 +264,9 @@ def line_chart(*, title, x_label, y_label, categories, series, y_max=None, width
 
 def bar_chart(*, title, x_label, y_label, labels, values, colour=NEUTRAL_COLOUR, width=720, unit="", row=26):
     """Horizontal bars, one per label, longest scale at the right; the height grows with the rows."""
-    label_room = min(240, 16 + 7 * max((len(str(label)) for label in labels), default=0))
+    # Room for the rotated axis label, then for the longest category label (shortened past 32 characters).
+    longest = max((len(_shorten(str(label), 32)) for label in labels), default=0)
+    label_room = math.ceil(36 + CHAR_WIDTH * longest)
     height = MARGIN_TOP + MARGIN_BOTTOM + row * max(len(labels), 1)
     chart = _frame(title, x_label, y_label, width, height, left=label_room)
     chart.horizontal = True

@@ -95,9 +95,10 @@ def test_line_chart_leaves_gaps_where_there_is_no_value():
     assert [point.tooltip for point in chart.points] == ["a: 100 rate", "b: 50 rate", "d: 0 rate", "e: 25 rate"]
     assert [line.points.count(",") for line in chart.lines] == [2, 2]
     first, second = chart.points[:2]
-    assert (first.x, first.y) == (chart.left, chart.top)
+    slot = (chart.right - chart.left) / 5
+    assert (first.x, first.y) == (pytest.approx(chart.left + slot / 2), chart.top)
     assert second.y == pytest.approx((chart.top + chart.bottom) / 2)
-    assert chart.points[-1].x == chart.right
+    assert chart.points[-1].x == pytest.approx(chart.right - slot / 2)
     assert chart.points[2].y == chart.bottom
 
 
@@ -116,6 +117,8 @@ def test_bar_chart_draws_one_row_per_label_scaled_to_the_largest():
     assert chart.bars[1].width == pytest.approx((chart.right - chart.left) / 4, abs=0.02)
     assert [tick.label for tick in chart.y_ticks] == ["fetch", "transform", "idle"]
     assert chart.horizontal
+    # The labels (9 characters at most) fit between the rotated axis label and the plot.
+    assert chart.left >= 36 + 9 * charts.CHAR_WIDTH
     assert chart.height > charts.MARGIN_TOP + charts.MARGIN_BOTTOM + 2 * 26
 
 
