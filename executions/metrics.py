@@ -37,17 +37,18 @@ class Period:
     def trunc(self):
         return TruncHour if self.unit == "hour" else TruncDay
 
-    @property
-    def step(self):
-        return datetime.timedelta(hours=1) if self.unit == "hour" else datetime.timedelta(days=1)
-
     def bucket_starts(self, now=None):
         """Return the start of each bucket, oldest first, in the current time zone."""
-        now = timezone.localtime(now)
-        current = now.replace(minute=0, second=0, microsecond=0)
-        if self.unit == "day":
-            current = current.replace(hour=0)
-        return [current - self.step * (self.buckets - 1 - index) for index in range(self.buckets)]
+        now = now or timezone.now()
+        if self.unit == "hour":
+            # Step in UTC, where every hour is one hour long, then show each start in local time.
+            current = now.astimezone(datetime.UTC).replace(minute=0, second=0, microsecond=0)
+            starts = [current - datetime.timedelta(hours=self.buckets - 1 - index) for index in range(self.buckets)]
+            return [timezone.localtime(start) for start in starts]
+        # Local midnights, by calendar date, so a daylight-saving change cannot shift a bucket.
+        today = timezone.localdate(now)
+        dates = [today - datetime.timedelta(days=self.buckets - 1 - index) for index in range(self.buckets)]
+        return [timezone.make_aware(datetime.datetime.combine(date, datetime.time())) for date in dates]
 
     def since(self, now=None):
         return self.bucket_starts(now)[0]
