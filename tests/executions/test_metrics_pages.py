@@ -163,6 +163,11 @@ def test_overview_page_shows_totals_failing_workflows_active_runs_and_open_break
     ]
     most_failing = html[html.index('id="most-failing"') :]
     assert f'href="{workflow_url(seeded["orders"])}?range=24h"' in most_failing
+    workflows = html[html.index('id="workflows"') : html.index('id="active"')]
+    assert re.findall(r">(\w+)</a></td>\s*<td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", workflows) == [
+        ("orders", "7", "5", "1"),
+        ("quotes", "1", "0", "1"),
+    ]
     breakers = html[html.index('id="open-breakers"') :]
     assert "carrier-a" in breakers
     assert "carrier-b" not in breakers
