@@ -7,7 +7,7 @@ breakers; only the buckets of a timeline (at most 30) are laid out in Python.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Max, Min, Q
+from django.db.models import Avg, Count, F, Max, Min, Q
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
@@ -180,7 +180,7 @@ def metrics_overview(*, period, now=None):
     breakers_by_state = dict(CircuitBreaker.objects.values_list("state").annotate(count=Count("id")).order_by())
     open_breakers = (
         CircuitBreaker.objects.exclude(state=CircuitBreakerState.CLOSED)
-        .order_by("-opened_at", "service_id")
+        .order_by(F("opened_at").desc(nulls_last=True), "service_id")
         .values("id", "service_id", "state", "failure_count", "opened_at")[:BREAKER_LIMIT]
     )
     return {
