@@ -54,3 +54,11 @@ def test_staff_without_model_permissions_are_refused(urls):
         for url in urls[method]:
             assert getattr(client, method)(url).status_code == 403, url
     assert WorkflowExecution.objects.get().status == "PENDING"
+
+
+def test_the_admin_index_links_to_the_operations_pages(db):
+    html = staff_client("executions.view_workflowexecution").get("/admin/").content.decode()
+
+    assert "/admin/executions/workflowexecution/active/" in html
+    assert "/admin/executions/workflowexecution/?outcome=failed" in html
+    assert "/admin/breakers/circuitbreaker/dashboard/" in html

@@ -8,7 +8,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django_json_widget.widgets import JSONEditorWidget
 from rest_framework.exceptions import APIException
 
@@ -100,6 +100,13 @@ class RunForm(forms.Form):
 RUN_PERMISSION = "executions.add_workflowexecution"
 
 
+def _metrics_url(object_id):
+    try:
+        return reverse("metrics-workflow", kwargs={"workflow_id": object_id})
+    except NoReverseMatch:  # not a UUID: the change view answers that the workflow does not exist
+        return None
+
+
 @admin.register(Workflow)
 class WorkflowAdmin(admin.ModelAdmin):
     form = WorkflowForm
@@ -142,8 +149,7 @@ class WorkflowAdmin(admin.ModelAdmin):
             "can_duplicate": self.has_add_permission(request),
             "executions_url": reverse("admin:executions_workflowexecution_changelist")
             + f"?workflow__id__exact={object_id}",
-            # The metrics pages live at this path; linked as a plain path so the editor does not depend on them.
-            "metrics_url": f"/admin/metrics/workflows/{object_id}/",
+            "metrics_url": _metrics_url(object_id),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
