@@ -127,6 +127,13 @@ def run_now_and_watch_it_complete(page, base_url, workflow, quote_gate):
     screenshot(page, "admin-execution.png")
 
 
+def open_the_workflow_metrics(page, base_url, workflow):
+    page.goto(f"{base_url}/admin/workflows/workflow/{workflow.pk}/change/")
+    page.get_by_role("link", name="Metrics").click()
+    page.wait_for_url(f"{base_url}/admin/metrics/workflows/{workflow.pk}/")
+    expect(page.locator("#content")).to_contain_text("Metrics: Browser journey")
+
+
 def make_breakers():
     """Three breakers, one in each state, with transitions to show."""
     breaker_get_or_create(service_id="carrier-a-api")
@@ -158,4 +165,5 @@ def test_an_operator_edits_runs_and_watches_a_workflow(page, live_server, worker
     create_workflow_with_a_validation_error(page, live_server.url, steps)
     workflow = fix_the_step_and_save(page, live_server.url, steps)
     run_now_and_watch_it_complete(page, live_server.url, workflow, quote_gate)
+    open_the_workflow_metrics(page, live_server.url, workflow)
     open_the_breaker_dashboard(page, live_server.url)
