@@ -84,10 +84,10 @@ class Masker:
             literals |= literal_forms(secret)
             cores |= aligned_cores(secret)
         self.needles = sorted(literals | {core for _, core in cores}, key=len, reverse=True)
-        parts = [
-            (len(core), f"[{_BASE64_CHARS[alphabet]}]{{0,3}}{re.escape(core)}[{_BASE64_CHARS[alphabet]}]{{0,3}}={{0,2}}")
-            for alphabet, core in cores
-        ]
+        parts = []
+        for alphabet, core in cores:
+            edge = f"[{_BASE64_CHARS[alphabet]}]{{0,3}}"  # characters mixing the secret with its neighbours
+            parts.append((len(core), f"{edge}{re.escape(core)}{edge}={{0,2}}"))
         parts += [(len(text), re.escape(text)) for text in literals]
         # Longest first: a secret that contains another is masked whole.
         parts.sort(key=lambda part: part[0], reverse=True)
