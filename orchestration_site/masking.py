@@ -41,15 +41,24 @@ def literal_forms(secret):
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
     }
-    for encoded in (quote(secret, safe=""), quote(secret), quote(secret, safe=URL_SAFE), quote_plus(secret)):
-        forms.add(encoded)
-        forms.add(_PERCENT.sub(lambda match: match.group(0).lower(), encoded))
+    forms.update((quote(secret, safe=""), quote(secret), quote(secret, safe=URL_SAFE), quote_plus(secret)))
     raw = secret.encode()
     for encode in _encoders().values():
         full = encode(raw).decode()
         forms.update({full, full.rstrip("=")})
     forms.discard("")
     return forms
+
+
+def _literal_pattern(text):
+    """A regex for a literal whose %XX escapes match in either letter case (servers differ)."""
+    parts, position = [], 0
+    for match in _PERCENT.finditer(text):
+        parts.append(re.escape(text[position : match.start()]))
+        parts.append("%" + "".join(f"[{c}{c.lower()}]" if c.isalpha() else c for c in match.group(0)[1:]))
+        position = match.end()
+    parts.append(re.escape(text[position:]))
+    return "".join(parts)
 
 
 def aligned_cores(secret):
@@ -84,11 +93,13 @@ class Masker:
             literals |= literal_forms(secret)
             cores |= aligned_cores(secret)
         self.needles = sorted(literals | {core for _, core in cores}, key=len, reverse=True)
+        # An escape may come back in lower case, which `in` cannot see: such text always goes to the regex.
+        self.percent = any(_PERCENT.search(text) for text in literals)
         parts = []
         for alphabet, core in cores:
             edge = f"[{_BASE64_CHARS[alphabet]}]{{0,3}}"  # characters mixing the secret with its neighbours
             parts.append((len(core), f"{edge}{re.escape(core)}{edge}={{0,2}}"))
-        parts += [(len(text), re.escape(text)) for text in literals]
+        parts += [(len(text), _literal_pattern(text)) for text in literals]
         # Longest first: a secret that contains another is masked whole.
         parts.sort(key=lambda part: part[0], reverse=True)
         self.pattern = re.compile("|".join(pattern for _, pattern in parts)) if parts else None
@@ -98,7 +109,7 @@ class Masker:
             return value
         if "asic" in value or "ASIC" in value:
             value = _BASIC.sub(self._basic, value)
-        if any(needle in value for needle in self.needles):
+        if any(needle in value for needle in self.needles) or (self.percent and "%" in value):
             value = self.pattern.sub(SECRET_MASK, value)
         return value
 

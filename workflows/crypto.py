@@ -56,11 +56,3 @@ def decrypt(token):
             "A secret config value cannot be decrypted with SECRETS_ENCRYPTION_KEY "
             "(was a key removed before `manage.py rotate_secrets` ran?)."
         ) from None
-
-
-def rotate(token):
-    """Re-encrypt a token with the first key."""
-    try:
-        return fernet().rotate(token.encode()).decode()
-    except InvalidToken:
-        raise SecretUnreadable("A secret config value cannot be decrypted with SECRETS_ENCRYPTION_KEY.") from None
