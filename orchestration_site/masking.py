@@ -22,6 +22,9 @@ from urllib.parse import quote, quote_plus
 SECRET_MASK = "***"
 # requests re-quotes URLs keeping these characters as they are (requests.utils.requote_uri).
 URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
+# The Base64 of a shorter secret is two or three letters that occur in any text; its
+# `Basic` header is still recognised.
+MIN_BASE64_BYTES = 3
 # Base64 alignments inside a longer text are recognised for secrets at least this long; a
 # shorter secret's inner Base64 is too short to tell from other text.
 MIN_ALIGNED_BYTES = 6
@@ -43,9 +46,10 @@ def literal_forms(secret):
     }
     forms.update((quote(secret, safe=""), quote(secret), quote(secret, safe=URL_SAFE), quote_plus(secret)))
     raw = secret.encode()
-    for encode in _encoders().values():
-        full = encode(raw).decode()
-        forms.update({full, full.rstrip("=")})
+    if len(raw) >= MIN_BASE64_BYTES:
+        for encode in _encoders().values():
+            full = encode(raw).decode()
+            forms.update({full, full.rstrip("=")})
     forms.discard("")
     return forms
 

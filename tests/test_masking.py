@@ -114,3 +114,8 @@ def test_the_logging_filter_masks_what_every_logger_writes(caplog):
     assert SECRET not in caplog.text
     assert quote_plus(SECRET) not in caplog.text
     assert f"key={SECRET_MASK}" in caplog.text
+
+
+def test_the_base64_of_a_one_or_two_character_secret_is_not_masked_everywhere():
+    assert mask("MQ== MQ", {"1"}) == "MQ== MQ"
+    assert mask("cHcx", {"pw1"}) == SECRET_MASK
