@@ -158,3 +158,26 @@ def test_the_listener_does_see_an_allowed_connection(listeners, dials):
         call(f"http://127.0.0.1:{v4.port}/", timeout=300)
 
     assert dials and v4.accepted() == 1
+
+
+def test_a_refused_redirect_fails_the_step_with_the_reason_recorded(worker, server, run_workflow, listeners):
+    v4, _ = listeners
+    server.route("GET", "/go", status=302, json={}, headers={"Location": f"http://127.0.0.1:{v4.port}/admin"})
+
+    with override_settings(OUTBOUND_ALLOW_NETWORKS="", OUTBOUND_ALLOW_HOSTS="localhost"):
+        execution = run_workflow(
+            [
+                {
+                    "id": "go",
+                    "type": "HTTP_REQUEST",
+                    "config": {"url": f"http://localhost:{server.port}/go", "followRedirects": True},
+                }
+            ]
+        )
+
+    assert execution.status == "FAILED"
+    assert execution.error_type == DESTINATION_BLOCKED
+    record = execution.steps_executed.get()
+    assert "127.0.0.1 is not a public address" in record.error
+    assert "redirect 1" in record.error
+    assert v4.accepted() == 0
