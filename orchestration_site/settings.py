@@ -221,6 +221,9 @@ CIRCUIT_BREAKER_DEFAULTS = {
     "halfOpenMaxCalls": int(os.environ.get("CIRCUIT_BREAKER_HALF_OPEN_MAX_CALLS", "1")),
 }
 
+# Metrics: /metrics answers staff sessions, and scrapers sending "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
 # Security: secrets at rest, redirects of outbound requests, limits (README: Secrets, Limits).
 # Fernet keys, comma-separated (the first encrypts, all decrypt). Without one a key is derived
 # from SECRET_KEY, which is allowed only in development.
