@@ -85,3 +85,12 @@ def config_set(*, key, value, is_secret=False, description=""):
         key=key, defaults={"value": value, "is_secret": is_secret, "description": description}
     )
     return entry
+
+
+@transaction.atomic
+def config_rotate_secrets():
+    """Re-encrypt every secret config value with the first SECRETS_ENCRYPTION_KEY; return how many."""
+    entries = list(ConfigEntry.objects.select_for_update().filter(is_secret=True))
+    for entry in entries:
+        entry.save(update_fields=["value"])  # read with any key, written with the first
+    return len(entries)
