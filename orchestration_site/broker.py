@@ -10,6 +10,7 @@ MIDDLEWARE = [
     "dramatiq.middleware.Retries",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
     "executions.middleware.RecoverySweep",
+    "executions.triggers.middleware.Scheduler",
 ]
 
 
