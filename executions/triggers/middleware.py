@@ -23,6 +23,9 @@ class Scheduler(Middleware):
 
     def before_worker_shutdown(self, broker, worker):
         self.stop.set()
+        if self.thread is not None:
+            self.thread.join(timeout=30)  # let a tick in progress commit before the process exits
+            self.thread = None
 
     def _loop(self):
         from executions.triggers.schedule import scheduler_run
