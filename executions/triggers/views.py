@@ -1,7 +1,7 @@
 """Trigger endpoints: the webhook URL, the events API and a workflow's firings. Thin: one service each."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -15,6 +15,17 @@ from orchestration_site.permissions import has_perm
 from workflows.models import Workflow
 
 RUN_PERMISSION = "executions.add_workflowexecution"
+WEBHOOK_HEADERS = [
+    OpenApiParameter("X-Webhook-Timestamp", str, OpenApiParameter.HEADER, description="Unix seconds (HMAC)."),
+    OpenApiParameter(
+        "X-Webhook-Signature",
+        str,
+        OpenApiParameter.HEADER,
+        description='sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")> (HMAC).',
+    ),
+    OpenApiParameter("X-Webhook-Token", str, OpenApiParameter.HEADER, description="The secret (token auth)."),
+    OpenApiParameter("X-Delivery-Id", str, OpenApiParameter.HEADER, description="Accepted once per workflow."),
+]
 
 
 class WebhookView(APIView):
@@ -24,6 +35,7 @@ class WebhookView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        parameters=WEBHOOK_HEADERS,
         request={"application/json": {"type": "object"}},
         responses={202: TriggerFiringSerializer, 200: TriggerFiringSerializer, 401: None, 403: None, 404: None},
     )
