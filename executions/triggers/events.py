@@ -12,6 +12,7 @@ from django.db import connection, transaction
 
 from executions.models import TriggerSource
 from executions.triggers.firings import enabled_triggers, firing_create
+from orchestration_site.exceptions import Conflict
 from workflows.models import Workflow, WorkflowStatus
 
 logger = logging.getLogger(__name__)
@@ -42,17 +43,21 @@ def event_dispatch(*, type, payload=None, idempotency_key=None):
     """
     started = []
     for workflow, index in _listening(type):
-        firing = firing_create(
-            workflow=workflow,
-            source=TriggerSource.EVENT,
-            trigger_index=index,
-            input=payload or {},
-            metadata={
-                "trigger": {"type": "EVENT", "index": index, "eventType": type, "idempotencyKey": idempotency_key}
-            },
-            idempotency_key=idempotency_key,
-            event_type=type,
-        )
+        try:
+            firing = firing_create(
+                workflow=workflow,
+                source=TriggerSource.EVENT,
+                trigger_index=index,
+                input=payload or {},
+                metadata={
+                    "trigger": {"type": "EVENT", "index": index, "eventType": type, "idempotencyKey": idempotency_key}
+                },
+                idempotency_key=idempotency_key,
+                event_type=type,
+            )
+        except Conflict:  # deactivated since it was listed: it no longer listens
+            logger.info("Event %s: workflow %s is no longer ACTIVE", type, workflow.pk)
+            continue
         if firing is not None:
             started.append(firing.execution)
     return started

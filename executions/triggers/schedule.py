@@ -87,7 +87,6 @@ def _scheduled_workflows():
 
 def schedule_tick(*, now):
     """Fire every enabled schedule of every ACTIVE workflow that is due at `now`; return the firings."""
-    options = settings.TRIGGERS
     workflows = _scheduled_workflows()
     last_fired = {
         (row["workflow_id"], row["trigger_index"]): row["last"]
@@ -98,32 +97,41 @@ def schedule_tick(*, now):
     fired = []
     for workflow in workflows:
         for index, trigger in enabled_triggers(workflow, "SCHEDULE"):
-            config = trigger.get("config") or {}
             # Counting starts when the workflow was last saved (activated, edited): runs missed
             # while it was inactive or differently scheduled are not caught up.
             last = last_fired.get((workflow.pk, index))
             after = max(last, workflow.updated_at) if last else workflow.updated_at
-            times = due_times(
-                after=after,
-                now=now,
-                cron=config.get("cron"),
-                timezone=config.get("timezone", "UTC"),
-                interval=config.get("interval"),
-                missed=config.get("missedRuns", SKIP),
-                grace_s=options["SCHEDULER_MISFIRE_GRACE_S"],
-                limit=options["SCHEDULER_CATCH_UP_BATCH"],
-            )
-            for due in times:
-                firing = firing_create(
-                    workflow=workflow,
-                    source=TriggerSource.SCHEDULE,
-                    trigger_index=index,
-                    input=config.get("input") or {},
-                    metadata={"trigger": {"type": "SCHEDULE", "index": index, "dueAt": due.isoformat()}},
-                    due_at=due,
-                )
-                if firing is not None:
-                    fired.append(firing)
+            try:
+                fired += _fire_due(workflow, index, trigger.get("config") or {}, after=after, now=now)
+            except Exception:  # one broken schedule (or a workflow deactivated meanwhile) must not stop the others
+                logger.exception("Schedule triggers[%d] of workflow %s failed", index, workflow.pk)
+    return fired
+
+
+def _fire_due(workflow, index, config, *, after, now):
+    options = settings.TRIGGERS
+    times = due_times(
+        after=after,
+        now=now,
+        cron=config.get("cron"),
+        timezone=config.get("timezone", "UTC"),
+        interval=config.get("interval"),
+        missed=config.get("missedRuns", SKIP),
+        grace_s=options["SCHEDULER_MISFIRE_GRACE_S"],
+        limit=options["SCHEDULER_CATCH_UP_BATCH"],
+    )
+    fired = []
+    for due in times:
+        firing = firing_create(
+            workflow=workflow,
+            source=TriggerSource.SCHEDULE,
+            trigger_index=index,
+            input=config.get("input") or {},
+            metadata={"trigger": {"type": "SCHEDULE", "index": index, "dueAt": due.isoformat()}},
+            due_at=due,
+        )
+        if firing is not None:
+            fired.append(firing)
     return fired
 
 

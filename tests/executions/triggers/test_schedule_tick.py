@@ -106,3 +106,14 @@ def test_each_schedule_of_a_workflow_fires_on_its_own(make_workflow):
 
     by_trigger = {index: TriggerFiring.objects.filter(trigger_index=index).count() for index in (0, 2)}
     assert by_trigger == {0: 4, 2: 2}
+
+
+def test_a_broken_schedule_does_not_stop_the_others(scheduled):
+    broken = scheduled({"cron": "* * * * *"}, name="broken")
+    # Stored before validation knew about cron expressions, say: never through the API.
+    Workflow.objects.filter(pk=broken.pk).update(triggers=[{"type": "SCHEDULE", "config": {"cron": "nonsense"}}])
+    healthy = scheduled({"cron": "* * * * *"}, name="healthy")
+
+    schedule_tick(now=minutes(1))
+
+    assert list(TriggerFiring.objects.values_list("workflow", flat=True)) == [healthy.pk]
