@@ -179,7 +179,7 @@ def test_concurrent_updates_each_make_their_own_version(transactional_db):
         try:
             barrier.wait()
             services.workflow_update(workflow=workflow, data={"timeout": timeout}, partial=True)
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+        except Exception as error:  # reported by the assertion below
             failures.append(error)
         finally:
             connection.close()
