@@ -53,7 +53,7 @@ def export_filename(workflow):
     return f"{slug}.json"
 
 
-RollbackRequest = inline_serializer("RollbackRequest", {"version": serializers.IntegerField(min_value=1)})
+RollbackRequest = inline_serializer("Rollback", {"version": serializers.IntegerField(min_value=1)})
 ImportResult = inline_serializer(
     "ImportResult",
     {
@@ -167,7 +167,7 @@ class ConfigEntryViewSet(viewsets.ModelViewSet):
 
 
 InstantiateRequest = inline_serializer(
-    "InstantiateRequest",
+    "Instantiate",
     {
         "name": serializers.CharField(required=False),
         "parameters": serializers.DictField(required=False),
@@ -176,10 +176,15 @@ InstantiateRequest = inline_serializer(
 )
 
 
+SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The template's slug.")
+
+
 class TemplateViewSet(viewsets.GenericViewSet):
     """The templates library: list, read, and create a workflow from a template."""
 
     serializer_class = TemplateSerializer
+    # Templates are files, not rows; the schema generator still asks every view for a model.
+    queryset = Workflow.objects.none()
     permission_classes = [IsAuthenticated]
     lookup_field = "slug"
     lookup_value_regex = r"[a-z0-9-]+"
@@ -190,15 +195,17 @@ class TemplateViewSet(viewsets.GenericViewSet):
         except library.TemplateNotFound:
             raise Http404("No template with that slug.") from None
 
+    @extend_schema(responses=TemplateSerializer(many=True))
     def list(self, request):
         templates = [{k: v for k, v in t.items() if k != "workflow"} for t in library.template_list()]
         page = self.paginate_queryset(templates)
         return self.get_paginated_response(TemplateSerializer(page, many=True).data)
 
+    @extend_schema(parameters=[SLUG])
     def retrieve(self, request, slug=None):
         return Response(TemplateSerializer(self._template()).data)
 
-    @extend_schema(request=InstantiateRequest, responses={201: WorkflowSerializer})
+    @extend_schema(request=InstantiateRequest, responses={201: WorkflowSerializer}, parameters=[SLUG])
     @action(detail=True, methods=["post"], permission_classes=[has_perm(ADD_PERMISSION)])
     def instantiate(self, request, slug=None):
         """Create a workflow from the template, its parameters filled in: 201 with the workflow."""

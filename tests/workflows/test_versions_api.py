@@ -139,3 +139,19 @@ def test_put_and_patch_record_who_changed_it(api, workflow):
     assert api.put(f"/api/v1/workflows/{workflow.pk}", body, format="json").status_code == 200
 
     assert WorkflowVersion.objects.get(version=2).created_by.username == "editor"
+
+
+def test_the_schema_documents_versions_templates_export_and_import(api):
+    paths = api.get("/api/schema/", {"format": "json"}).json()["paths"]
+    documented = {(path, method) for path, operations in paths.items() for method in operations}
+
+    assert {
+        ("/api/v1/workflows/{id}/versions", "get"),
+        ("/api/v1/workflows/{id}/versions/{number}", "get"),
+        ("/api/v1/workflows/{id}/rollback", "post"),
+        ("/api/v1/workflows/{id}/export", "get"),
+        ("/api/v1/workflows/import", "post"),
+        ("/api/v1/templates", "get"),
+        ("/api/v1/templates/{slug}", "get"),
+        ("/api/v1/templates/{slug}/instantiate", "post"),
+    } <= documented
