@@ -49,7 +49,7 @@ def export_response(text, filename):
 
 
 def export_filename(workflow):
-    slug = "".join(c if c.isalnum() else "-" for c in workflow.name.lower()).strip("-") or "workflow"
+    slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in workflow.name.lower()).strip("-") or "workflow"
     return f"{slug}.json"
 
 
