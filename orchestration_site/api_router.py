@@ -12,7 +12,7 @@ from executions.viewsets import (
     WorkflowExecuteView,
     WorkflowMetricsView,
 )
-from workflows.viewsets import ConfigEntryViewSet, WorkflowViewSet
+from workflows.viewsets import ConfigEntryViewSet, TemplateViewSet, WorkflowViewSet
 
 
 class Router(DefaultRouter):
@@ -28,6 +28,7 @@ v1.register("workflows", WorkflowViewSet, basename="workflow")
 v1.register("executions", ExecutionViewSet, basename="execution")
 v1.register("circuit-breakers", CircuitBreakerViewSet, basename="circuit-breaker")
 v1.register("config", ConfigEntryViewSet, basename="config")
+v1.register("templates", TemplateViewSet, basename="template")
 
 orchestration = Router()
 orchestration.include_root_view = False
