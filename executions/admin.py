@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from rest_framework.exceptions import APIException
@@ -16,7 +16,7 @@ from rest_framework.exceptions import APIException
 from executions import selectors, services
 from executions.engine import runner
 from executions.engine.context import ConfigStore, mask
-from executions.models import StepExecution, WorkflowExecution
+from executions.models import StepExecution, TriggerFiring, WorkflowExecution
 from executions.statuses import ACTIVE, TERMINAL, ExecutionStatus
 from executions.timeline import timeline_of
 from workflows.selectors import config_values
@@ -330,3 +330,34 @@ class StepExecutionAdmin(ReadOnlyAdmin):
     @admin.display(description="logs")
     def pretty_logs(self, obj):
         return pretty(mask(obj.logs, current_secrets()))
+
+
+@admin.register(TriggerFiring)
+class TriggerFiringAdmin(ReadOnlyAdmin):
+    """What started each workflow: schedule due times, webhook deliveries, events, manual and API runs."""
+
+    list_display = ["created_at", "workflow", "source", "trigger_index", "due_at", "delivery_id", "execution_link"]
+    list_filter = ["source", "workflow", "created_at"]
+    search_fields = ["workflow__name", "delivery_id", "idempotency_key", "event_type", "execution__id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["workflow", "execution"]
+    fields = [
+        "id",
+        "workflow",
+        "source",
+        "trigger_index",
+        "due_at",
+        "delivery_id",
+        "idempotency_key",
+        "event_type",
+        "execution_link",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="execution")
+    def execution_link(self, obj):
+        if obj.execution_id is None:
+            return "—"
+        url = reverse("admin:executions_workflowexecution_change", args=[obj.execution_id])
+        return format_html('<a href="{}">{}</a> {}', url, obj.execution_id, badge(obj.execution.status))

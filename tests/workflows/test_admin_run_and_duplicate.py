@@ -4,8 +4,8 @@ from unittest import mock
 
 import pytest
 
-from executions import services as execution_services
 from executions.models import WorkflowExecution
+from executions.triggers import manual
 from tests.support.admin import messages_of, staff_client
 from workflows import services
 from workflows.models import Workflow
@@ -43,13 +43,14 @@ def test_run_now_starts_an_execution_through_the_service_and_opens_it(workflow):
     client = staff_client(*EVERYTHING)
     assert client.get(run_url(workflow)).status_code == 200
 
-    with mock.patch.object(execution_services, "execution_start", wraps=execution_services.execution_start) as spy:
+    with mock.patch.object(manual, "workflow_run", wraps=manual.workflow_run) as spy:
         response = client.post(run_url(workflow), {"input": '{"leadId": "lead_123"}'})
 
     execution = WorkflowExecution.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/admin/executions/workflowexecution/{execution.pk}/change/"
     spy.assert_called_once()
+    assert spy.call_args.kwargs["source"] == "MANUAL"  # the execute endpoint's service, as a MANUAL run
     assert (execution.workflow, execution.input, execution.status) == (workflow, {"leadId": "lead_123"}, "PENDING")
     page = client.get(response["Location"])
     assert f"Started execution {execution.pk}." in messages_of(page)
@@ -97,7 +98,8 @@ def test_duplicate_stores_a_draft_copy_through_the_service(workflow):
         response = client.post(f"/admin/workflows/workflow/{workflow.pk}/duplicate/")
 
     copy = Workflow.objects.exclude(pk=workflow.pk).get()
-    spy.assert_called_once_with(workflow=workflow)
+    spy.assert_called_once()
+    assert spy.call_args.kwargs["workflow"] == workflow
     assert response.status_code == 302
     assert response["Location"] == f"/admin/workflows/workflow/{copy.pk}/change/"
     assert (copy.name, copy.status, copy.version, copy.steps) == ("Ping (copy)", "DRAFT", 1, STEPS)
@@ -119,6 +121,7 @@ def test_workflow_duplicate_service_keeps_the_definition(workflow):
     copy = services.workflow_duplicate(workflow=workflow)
 
     assert copy.pk != workflow.pk
+    assert copy.versions.get().comment == "Duplicated from Ping v1"
     assert (copy.timeout, copy.metadata, copy.category) == (5000, {"team": "a"}, "test")
 
 
