@@ -1,20 +1,19 @@
 """Admin pages stay fast with 100,000 executions stored: a fixed number of queries, and no slow counts.
 
-The executions are bulk-created once for this module and removed at its end.
+The executions are inserted once for this module, inside a transaction rolled back at its end.
 """
 
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from breakers import services as breaker_services
 from executions.models import StepExecution, WorkflowExecution
 from tests.support.admin import staff_client
-from workflows.models import Workflow
 from workflows.services import workflow_create
 
 STORED = 100_000
@@ -57,19 +56,23 @@ def insert_executions(workflow, count):
 
 @pytest.fixture(scope="module")
 def stored(django_db_setup, django_db_blocker):
-    """100,000 finished executions of one workflow, spread over the last 100 days."""
-    with django_db_blocker.unblock():
-        steps = [{"id": "w", "type": "WAIT", "config": {"duration": 1}}]
-        workflow = workflow_create(data={"name": "Bulk", "category": "scale", "status": "ACTIVE", "steps": steps})
-        started = time.monotonic()
-        insert_executions(workflow, STORED)
-        assert WorkflowExecution.objects.filter(workflow=workflow).count() == STORED
-        print(f"\nstored {STORED} executions in {time.monotonic() - started:.1f}s")
-    yield workflow
-    with django_db_blocker.unblock():
-        # These rows have no step records: a plain DELETE, without the ORM collecting 100,000 objects first.
-        WorkflowExecution.objects.filter(workflow=workflow)._raw_delete(connection.alias)
-        Workflow.objects.filter(pk=workflow.pk).delete()
+    """100,000 finished executions of one workflow, spread over the last 100 days.
+
+    They live in one transaction around the whole module (each test's own transaction nests in
+    it as a savepoint) and are rolled back at its end: nothing is ever committed, so no other
+    module sees them, even if this one is interrupted or the database goes away meanwhile.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        try:
+            steps = [{"id": "w", "type": "WAIT", "config": {"duration": 1}}]
+            workflow = workflow_create(data={"name": "Bulk", "category": "scale", "status": "ACTIVE", "steps": steps})
+            started = time.monotonic()
+            insert_executions(workflow, STORED)
+            assert WorkflowExecution.objects.filter(workflow=workflow).count() == STORED
+            print(f"\nstored {STORED} executions in {time.monotonic() - started:.1f}s")
+            yield workflow
+        finally:
+            transaction.set_rollback(True)
 
 
 @pytest.fixture
