@@ -1,0 +1,105 @@
+"""Run the chosen scenarios on the configured database and broker; return the header and rows."""
+
+import logging
+import os
+import platform
+import time
+import traceback
+
+from django.conf import settings
+from django.db import connection
+from django.test.utils import override_settings
+
+from executions.benchmarks import harness
+from executions.benchmarks.registry import SCENARIOS, Row
+from executions.benchmarks.server import LoopbackServer
+
+logger = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """The database holds data the benchmark did not create (pass force to run anyway)."""
+
+
+def _missing(needs, vendor, broker):
+    if "postgresql" in needs and vendor != "postgresql":
+        return f"needs PostgreSQL, running on {vendor}"
+    if "redis" in needs and broker != "redis":
+        return f"needs the Redis broker, running on {broker}"
+    if "processes" in needs and broker == "in-process":
+        return "needs worker processes on a real broker, running in-process"
+    return ""
+
+
+def _where(url):
+    """A broker URL without its credentials."""
+    return url.split("@")[-1]
+
+
+def machine_description():
+    memory = ""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            memory = f", {int(meminfo.readline().split()[1]) / 1024 / 1024:.1f} GB memory"
+    except OSError:
+        pass
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} CPUs{memory}, Python {platform.python_version()}, {system}"
+
+
+def benchmark_run(*, scenario_ids, sizes, processes=2, threads=16, force=False, say=None):
+    """Run the scenarios (ids in order) and return (header lines, rows).
+
+    Refuses a database with workflows or executions of its own unless `force`; whatever it
+    creates is deleted at the end, however it ends.
+    """
+    say = say or (lambda message: None)
+    if not force:
+        workflows, executions = harness.foreign_data()
+        if workflows or executions:
+            raise Refused(
+                f"the database holds {workflows} workflows and {executions} executions that are not the "
+                "benchmark's; use an empty database (or pass --force: figures of B6 then include them)"
+            )
+    harness.cleanup()
+    workers = harness.Workers(processes, threads)
+    header = [
+        f"database: {harness.database_description()}",
+        f"broker: {workers.kind}"
+        + ("" if workers.kind == "in-process" else f" ({_where(settings.DRAMATIQ_BROKER_URL)})"),
+        f"workers: {workers.description}",
+        f"machine: {machine_description()}",
+    ]
+    rows = []
+    allow = ",".join(filter(None, [settings.OUTBOUND_ALLOW_NETWORKS, "127.0.0.1/32"]))
+    try:
+        with (
+            override_settings(EMBEDDED_WORKER=False, OUTBOUND_ALLOW_NETWORKS=allow),
+            LoopbackServer() as server,
+        ):
+            bench = harness.Bench(server, workers)
+            started = False
+            for scenario_id in scenario_ids:
+                scenario = SCENARIOS[scenario_id]
+                reason = _missing(scenario.needs, connection.vendor, workers.kind)
+                if reason:
+                    rows.append(Row(scenario_id, scenario.title, skipped=reason))
+                    continue
+                if not started:
+                    workers.start()
+                    bench.ready()
+                    started = True
+                say(f"{scenario_id}: {scenario.title} …")
+                began = time.monotonic()
+                try:
+                    found = scenario.run(bench, sizes)
+                except Exception as exc:  # one scenario's failure is a row, not the end of the run
+                    logger.debug("Scenario %s failed", scenario_id, exc_info=True)
+                    say(traceback.format_exc())
+                    found = [Row(scenario_id, scenario.title, skipped=f"error: {type(exc).__name__}: {exc}"[:200])]
+                rows.extend(found)
+                say(f"{scenario_id}: done in {time.monotonic() - began:.1f} s")
+    finally:
+        workers.stop()
+        harness.cleanup()
+    return header, rows
