@@ -89,6 +89,8 @@ def benchmark_run(*, scenario_ids, sizes, processes=2, threads=16, force=False, 
                     workers.start()
                     bench.ready()
                     started = True
+                # A database restart (or an idle timeout) between scenarios must not end the run.
+                connection.close_if_unusable_or_obsolete()
                 say(f"{scenario_id}: {scenario.title} …")
                 began = time.monotonic()
                 try:
@@ -97,9 +99,11 @@ def benchmark_run(*, scenario_ids, sizes, processes=2, threads=16, force=False, 
                     logger.debug("Scenario %s failed", scenario_id, exc_info=True)
                     say(traceback.format_exc())
                     found = [Row(scenario_id, scenario.title, skipped=f"error: {type(exc).__name__}: {exc}"[:200])]
+                    connection.close()  # the next query reconnects
                 rows.extend(found)
                 say(f"{scenario_id}: done in {time.monotonic() - began:.1f} s")
     finally:
         workers.stop()
+        connection.close_if_unusable_or_obsolete()
         harness.cleanup()
     return header, rows
