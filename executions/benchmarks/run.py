@@ -7,7 +7,7 @@ import time
 import traceback
 
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.test.utils import override_settings
 
 from executions.benchmarks import harness
@@ -45,6 +45,17 @@ def machine_description():
         pass
     system = f"{platform.system()} {platform.release()}"
     return f"{os.cpu_count()} CPUs{memory}, Python {platform.python_version()}, {system}"
+
+
+def _run_once_more_after_database_errors(scenario, bench, sizes, say):
+    """Run a scenario; when the database went away meanwhile (a restart), run it once more."""
+    try:
+        return scenario.run(bench, sizes)
+    except (OperationalError, InterfaceError) as exc:
+        say(f"{scenario.id}: the database went away ({exc}); running it again")
+        connection.close()
+        time.sleep(5)
+        return scenario.run(bench, sizes)
 
 
 def benchmark_run(*, scenario_ids, sizes, processes=2, threads=16, force=False, say=None):
@@ -94,7 +105,7 @@ def benchmark_run(*, scenario_ids, sizes, processes=2, threads=16, force=False, 
                 say(f"{scenario_id}: {scenario.title} …")
                 began = time.monotonic()
                 try:
-                    found = scenario.run(bench, sizes)
+                    found = _run_once_more_after_database_errors(scenario, bench, sizes, say)
                 except Exception as exc:  # one scenario's failure is a row, not the end of the run
                     logger.debug("Scenario %s failed", scenario_id, exc_info=True)
                     say(traceback.format_exc())
