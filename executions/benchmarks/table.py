@@ -31,6 +31,7 @@ def render(rows):
                 result,
             ]
         )
+    lines = [[" ".join(str(cell).split()) for cell in cells] for cells in lines]  # one line per row
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *lines, strict=False)]
 
     def format_line(cells):
