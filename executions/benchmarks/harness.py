@@ -6,6 +6,7 @@ Everything the benchmark creates lives in its own namespace (workflows of catego
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -154,7 +155,8 @@ class Workers:
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)  # the whole group, workers included
                 self.process.wait()
             self.process = None
             self.log.close()
