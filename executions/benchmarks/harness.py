@@ -22,6 +22,7 @@ from django.db import connection
 
 from breakers.models import BreakerTransition, CircuitBreaker
 from executions import services, tasks
+from executions.engine import runner
 from executions.models import StepExecution, WorkflowExecution
 from executions.statuses import TERMINAL
 from workflows.models import Workflow, WorkflowStatus
@@ -150,6 +151,8 @@ class Workers:
             broker = self.worker.broker
             broker.middleware[:] = [m for m in broker.middleware if getattr(m, "worker", None) is not self.worker]
             self.worker = None
+            # The worker's shutdown told this process to stop running steps inline; it goes on.
+            runner.STOPPING.clear()
         if self.process is not None:
             self.process.terminate()  # graceful: the main process passes TERM on to its workers
             try:

@@ -15,6 +15,7 @@ def quiet_broker(transactional_db):
     """The in-process broker with no worker: the test runs the steps itself, inline."""
     broker = dramatiq.get_broker()
     broker.flush_all()
+    runner.STOPPING.clear()  # a worker stopped by an earlier test must not hand steps over
     yield broker
     broker.flush_all()
 
