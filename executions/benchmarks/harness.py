@@ -24,7 +24,8 @@ from breakers.models import BreakerTransition, CircuitBreaker
 from executions import services, tasks
 from executions.engine import runner
 from executions.models import StepExecution, WorkflowExecution
-from executions.statuses import TERMINAL
+from executions.statuses import ACTIVE, TERMINAL
+from orchestration_site.exceptions import Conflict
 from workflows.models import Workflow, WorkflowStatus
 
 NAMESPACE = "benchmark"
@@ -78,6 +79,13 @@ def cleanup():
     BreakerTransition.objects.filter(breaker__service_id__startswith="benchmark-").delete()
     CircuitBreaker.objects.filter(service_id__startswith="benchmark-").delete()
     User.objects.filter(username=API_USER).delete()
+
+
+def cancel_active():
+    """Cancel the namespace's runs still going (a scenario that failed half-way leaves some)."""
+    for execution in WorkflowExecution.objects.filter(workflow__category=NAMESPACE, status__in=ACTIVE):
+        with contextlib.suppress(Conflict):
+            services.execution_cancel(execution=execution)
 
 
 def rss_mb(pid):

@@ -111,10 +111,24 @@ def benchmark_run(*, scenario_ids, sizes, processes=2, threads=16, force=False, 
                     say(traceback.format_exc())
                     found = [Row(scenario_id, scenario.title, skipped=f"error: {type(exc).__name__}: {exc}"[:200])]
                     connection.close()  # the next query reconnects
+                    _quietly(harness.cancel_active, say)  # its leftovers must not load the next scenario
                 rows.extend(found)
                 say(f"{scenario_id}: done in {time.monotonic() - began:.1f} s")
     finally:
         workers.stop()
-        connection.close_if_unusable_or_obsolete()
-        harness.cleanup()
+        _quietly(harness.cleanup, say)
     return header, rows
+
+
+def _quietly(func, say, attempts=3):
+    """Run a clean-up step, again after database errors; report (not raise) a last failure."""
+    for attempt in range(1, attempts + 1):
+        try:
+            connection.close_if_unusable_or_obsolete()
+            return func()
+        except Exception as exc:
+            connection.close()
+            if attempt == attempts:
+                say(f"{func.__name__} failed: {exc}")
+                return None
+            time.sleep(3)
