@@ -118,6 +118,7 @@ def start(execution_id):
         execution.claim_next_at = now if _may_claim_inline(execution, now) else None
         first = _create_rows(execution, None, [ChildSpec(sequence[0])])[0]
         claimed = first.status == S.RUNNING
+        execution.claim_next_at = execution.claimed_at_insert = None
     if claimed:
         _run_from(first)
     else:
@@ -520,6 +521,7 @@ def record(row, outcome, record_input):
         # The next step of this execution may be inserted already claimed (RUNNING, leased) by
         # this worker: the same claim as later, minus a statement and a commit per step.
         row.execution.claim_next_at = now if _may_claim_inline(row.execution, now) else None
+        row.execution.claimed_at_insert = None
         if row.execution.status in TERMINAL:
             # The run ended (cancelled, timed out, failed elsewhere) while this step ran.
             finished = {Completed: S.COMPLETED, Failed: S.FAILED}.get(type(outcome), S.CANCELLED)
