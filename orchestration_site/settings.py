@@ -220,3 +220,6 @@ CIRCUIT_BREAKER_DEFAULTS = {
     "timeout": int(os.environ.get("CIRCUIT_BREAKER_TIMEOUT_MS", "60000")),
     "halfOpenMaxCalls": int(os.environ.get("CIRCUIT_BREAKER_HALF_OPEN_MAX_CALLS", "1")),
 }
+
+# Metrics: /metrics answers staff sessions, and scrapers sending "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
