@@ -18,7 +18,7 @@ import dramatiq
 import requests
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 
 from breakers.models import BreakerTransition, CircuitBreaker
 from executions import services, tasks
@@ -185,16 +185,13 @@ class Workers:
 class Bench:
     """Helpers every scenario uses: the server, workflows in the namespace, runs and their times."""
 
-    def __init__(self, server, workers, stdout=None):
-        self.server, self.workers, self.stdout = server, workers, stdout
+    def __init__(self, server, workers, say=None):
+        self.server, self.workers = server, workers
+        self.say = say or (lambda message: None)
         self.vendor = connection.vendor
         self.broker = workers.kind
         self.session = requests.Session()
         self.session.trust_env = False
-
-    def say(self, message):
-        if self.stdout is not None:
-            self.stdout.write(message)
 
     def http_step(self, step_id, path=None, **config):
         return {
@@ -229,9 +226,20 @@ class Bench:
         pending, done = set(execution_ids), {}
         deadline = time.monotonic() + timeout
         while pending:
-            for execution in WorkflowExecution.objects.filter(pk__in=pending, status__in=TERMINAL).defer(
-                "definition", "input", "output"
-            ):
+            try:
+                finished = list(
+                    WorkflowExecution.objects.filter(pk__in=pending, status__in=TERMINAL).defer(
+                        "definition", "input", "output"
+                    )
+                )
+            except (OperationalError, InterfaceError):
+                # The database restarted under the run: the engine recovers by itself, so keep
+                # waiting (the figure then includes the restart, and the run says so).
+                self.say("the database went away while waiting; waiting on")
+                connection.close()
+                time.sleep(1)
+                continue
+            for execution in finished:
                 done[execution.pk] = execution
                 pending.discard(execution.pk)
             if not pending:

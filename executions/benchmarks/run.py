@@ -88,7 +88,7 @@ def benchmark_run(*, scenario_ids, sizes, processes=2, threads=16, force=False, 
             override_settings(EMBEDDED_WORKER=False, OUTBOUND_ALLOW_NETWORKS=allow),
             LoopbackServer() as server,
         ):
-            bench = harness.Bench(server, workers)
+            bench = harness.Bench(server, workers, say=say)
             started = False
             for scenario_id in scenario_ids:
                 scenario = SCENARIOS[scenario_id]
