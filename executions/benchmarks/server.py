@@ -3,6 +3,7 @@
 import json
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -13,6 +14,7 @@ class LoopbackServer:
         self.delay_ms = delay_ms
         self.lock = threading.Lock()
         self.count = 0
+        self.by_path = Counter()
         self.in_flight = 0
         self.max_in_flight = 0
         server = self
@@ -32,6 +34,7 @@ class LoopbackServer:
                     self.rfile.read(length)
                 with server.lock:
                     server.count += 1
+                    server.by_path[self.path.split("?")[0]] += 1
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                     number = server.count
@@ -71,5 +74,6 @@ class LoopbackServer:
         """Zero the counters (and change the delay) before a measurement."""
         with self.lock:
             self.count = self.in_flight = self.max_in_flight = 0
+            self.by_path.clear()
             if delay_ms is not None:
                 self.delay_ms = delay_ms
