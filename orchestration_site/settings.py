@@ -182,7 +182,7 @@ ORCHESTRATION = {
     "HTTP_TIMEOUT_MS": int(os.environ.get("HTTP_TIMEOUT_MS", "30000")),
     "MAX_DELAY_HOP_MS": int(os.environ.get("MAX_DELAY_HOP_MS", str(10 * 60 * 1000))),
     "SYNC_WAIT_MS": int(os.environ.get("ORCHESTRATION_SYNC_WAIT_MS", "30000")),
-    "REGEX_TIMEOUT_S": float(os.environ.get("REGEX_TIMEOUT_S", "1.0")),
+    "REGEX_TIMEOUT_S": float(os.environ.get("REGEX_TIMEOUT_S", "0.05")),
     # Recovery: a RUNNING step's lease is its call timeout plus this margin.
     "LEASE_MARGIN_MS": int(os.environ.get("LEASE_MARGIN_MS", "15000")),
     # Work untouched this long (PENDING, or WAITING past its due time) is sent again.
@@ -194,6 +194,16 @@ ORCHESTRATION = {
     "MAX_RENDERED_BYTES": int(os.environ.get("MAX_RENDERED_BYTES", str(1_000_000))),
     # A step whose worker died is run again up to max(its maxAttempts, this) attempts.
     "WORKER_LOST_ATTEMPTS": int(os.environ.get("WORKER_LOST_ATTEMPTS", "3")),
+}
+
+# Triggers (executions/triggers/): the scheduler in every worker process and `manage.py run_scheduler`.
+TRIGGERS = {
+    "SCHEDULER_IN_WORKERS": env_bool("SCHEDULER_IN_WORKERS", True),
+    "SCHEDULER_TICK_MS": int(os.environ.get("SCHEDULER_TICK_MS", "1000")),
+    # With missedRuns "skip", a due time later than this is dropped (a scheduler was down).
+    "SCHEDULER_MISFIRE_GRACE_S": int(os.environ.get("SCHEDULER_MISFIRE_GRACE_S", "60")),
+    # With missedRuns "catchUp", at most this many missed runs per schedule per tick.
+    "SCHEDULER_CATCH_UP_BATCH": int(os.environ.get("SCHEDULER_CATCH_UP_BATCH", "100")),
 }
 
 LOGGING = {
@@ -223,3 +233,30 @@ CIRCUIT_BREAKER_DEFAULTS = {
 
 # Metrics: /metrics answers staff sessions, and scrapers sending "Authorization: Bearer <METRICS_TOKEN>".
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# Security: secrets at rest, redirects of outbound requests, limits (README: Secrets, Limits).
+# Fernet keys, comma-separated (the first encrypts, all decrypt). Without one a key is derived
+# from SECRET_KEY, which is allowed only in development.
+SECRETS_ENCRYPTION_KEY = os.environ.get("SECRETS_ENCRYPTION_KEY", "")
+if not SECRETS_ENCRYPTION_KEY and not DEBUG and not env_bool("ALLOW_DEV_SECRET_KEY"):
+    raise ImproperlyConfigured(
+        "SECRETS_ENCRYPTION_KEY must be set when DEBUG is off (generate one with "
+        '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`).'
+    )
+# Redirects are followed only by steps that ask (followRedirects), at most this many hops.
+OUTBOUND_MAX_REDIRECTS = int(os.environ.get("OUTBOUND_MAX_REDIRECTS", "5"))
+# The API's own request body limit (413 beyond it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))
+ORCHESTRATION.update(
+    {
+        # Body of one outbound request (bytes), and response body stored per step (the rest is cut, marked).
+        "MAX_REQUEST_BODY_BYTES": int(os.environ.get("MAX_REQUEST_BODY_BYTES", str(1_000_000))),
+        "MAX_RESPONSE_BYTES": int(os.environ.get("MAX_RESPONSE_BYTES", str(1_000_000))),
+        # Definitions: steps in one workflow or request, and containers within containers.
+        "MAX_WORKFLOW_STEPS": int(os.environ.get("MAX_WORKFLOW_STEPS", "500")),
+        "MAX_NESTING_DEPTH": int(os.environ.get("MAX_NESTING_DEPTH", "10")),
+    }
+)
+# No log line shows a secret: every handler of the root and django loggers masks them.
+LOGGING["filters"] = {"mask_secrets": {"()": "orchestration_site.masking.SecretsFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["mask_secrets"]

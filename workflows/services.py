@@ -3,8 +3,9 @@
 from django.db import transaction
 
 from orchestration_site.exceptions import Conflict
-from workflows.definition import validate_definition
-from workflows.models import ConfigEntry, Workflow
+from workflows.definition import DefinitionError, validate_definition
+from workflows.library import template_render
+from workflows.models import ConfigEntry, Workflow, WorkflowVersion
 
 # API field name → model attribute, for the fields a client may write.
 WRITABLE_FIELDS = {
@@ -27,20 +28,40 @@ def workflow_as_definition(workflow):
     return {api: getattr(workflow, attr) for api, attr in WRITABLE_FIELDS.items()}
 
 
-def workflow_create(*, data):
-    """Validate a definition and store it as a new workflow (version 1)."""
-    validate_definition(data)
-    values = {WRITABLE_FIELDS[key]: value for key, value in data.items() if key in WRITABLE_FIELDS}
-    values["error_handlers"] = values.get("error_handlers") or []
-    return Workflow.objects.create(**values)
+def _record_version(workflow, *, user=None, comment=""):
+    """Store the workflow's current definition as its version `workflow.version`."""
+    return WorkflowVersion.objects.create(
+        workflow=workflow,
+        version=workflow.version,
+        triggers=workflow.triggers,
+        steps=workflow.steps,
+        error_handlers=workflow.error_handlers,
+        timeout=workflow.timeout,
+        retry_policy=workflow.retry_policy,
+        created_by=user if user is not None and user.is_authenticated else None,
+        comment=comment,
+    )
 
 
 @transaction.atomic
-def workflow_update(*, workflow, data, partial=False):
+def workflow_create(*, data, user=None, comment="Created"):
+    """Validate a definition and store it as a new workflow, with its version 1."""
+    validate_definition(data)
+    values = {WRITABLE_FIELDS[key]: value for key, value in data.items() if key in WRITABLE_FIELDS}
+    values["error_handlers"] = values.get("error_handlers") or []
+    workflow = Workflow.objects.create(**values)
+    _record_version(workflow, user=user, comment=comment)
+    return workflow
+
+
+@transaction.atomic
+def workflow_update(*, workflow, data, partial=False, user=None, comment="Updated"):
     """Validate the workflow as it would be after the change, then save it.
 
-    A change to steps, triggers, errorHandlers or timeout increments `version`.
+    A change to steps, triggers, errorHandlers, timeout or retryPolicy increments `version`
+    and records the new version, in the same transaction.
     """
+    # The row lock serialises concurrent updates, so two of them cannot both make version N+1.
     workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
     merged = {**workflow_as_definition(workflow), **data} if partial else data
     validate_definition(merged)
@@ -59,7 +80,25 @@ def workflow_update(*, workflow, data, partial=False):
     if changed_versioned:
         workflow.version += 1
     workflow.save()
+    if changed_versioned:
+        _record_version(workflow, user=user, comment=comment)
     return workflow
+
+
+def workflow_rollback(*, workflow, version, user=None):
+    """Make a new version whose definition equals version `version`; nothing changes if it already does."""
+    old = WorkflowVersion.objects.filter(workflow=workflow, version=version).first()
+    if old is None:
+        raise DefinitionError([{"path": "version", "message": f"This workflow has no version {version!r}."}])
+    return workflow_update(
+        workflow=workflow, data=old.definition(), partial=True, user=user, comment=f"Rolled back to version {version}"
+    )
+
+
+def workflow_create_from_template(*, slug, parameters=None, name=None, status=None, user=None):
+    """Create a workflow from a library template, its `[[parameters]]` filled in."""
+    definition = template_render(slug, parameters, name=name, status=status)
+    return workflow_create(data=definition, user=user, comment=f"Created from template {slug}")
 
 
 def workflow_delete(*, workflow):
@@ -79,3 +118,12 @@ def config_set(*, key, value, is_secret=False, description=""):
         key=key, defaults={"value": value, "is_secret": is_secret, "description": description}
     )
     return entry
+
+
+@transaction.atomic
+def config_rotate_secrets():
+    """Re-encrypt every secret config value with the first SECRETS_ENCRYPTION_KEY; return how many."""
+    entries = list(ConfigEntry.objects.select_for_update().filter(is_secret=True))
+    for entry in entries:
+        entry.save(update_fields=["value"])  # read with any key, written with the first
+    return len(entries)

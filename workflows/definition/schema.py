@@ -42,6 +42,8 @@ HTTP_REQUEST = {
         "acceptStatuses": {"type": "array", "items": STATUS_CODE, "minItems": 1},
         "serviceId": {"type": "string", "minLength": 1, "maxLength": 255},
         "idempotencyKey": IDEMPOTENCY,
+        "followRedirects": {"type": "boolean"},
+        "maxRedirects": {"type": "integer", "minimum": 0, "maximum": 100},
     },
     "required": ["url"],
     "additionalProperties": False,
@@ -60,6 +62,8 @@ WEBHOOK_CALL = {
         "acceptStatuses": {"type": "array", "items": STATUS_CODE, "minItems": 1},
         "serviceId": {"type": "string", "minLength": 1, "maxLength": 255},
         "idempotencyKey": IDEMPOTENCY,
+        "followRedirects": {"type": "boolean"},
+        "maxRedirects": {"type": "integer", "minimum": 0, "maximum": 100},
     },
     "required": ["url"],
     "additionalProperties": False,
@@ -291,22 +295,45 @@ TRIGGER = {
     },
     "required": ["type"],
     "additionalProperties": False,
-    "allOf": [
-        {
-            "if": {"properties": {"type": {"const": "EVENT"}}},
-            "then": {
-                "required": ["config"],
-                "properties": {"config": {"required": ["eventType"], "properties": {"eventType": FIELD_PATH}}},
-            },
-        },
-        {
-            "if": {"properties": {"type": {"const": "SCHEDULE"}}},
-            "then": {
-                "required": ["config"],
-                "properties": {"config": {"anyOf": [{"required": ["cron"]}, {"required": ["interval"]}]}},
-            },
-        },
-    ],
+}
+
+# A trigger's config by type (checked by the validator, with cron and time zone semantics on top).
+SCHEDULE_TRIGGER = {
+    "type": "object",
+    "properties": {
+        "cron": {"type": "string", "minLength": 1, "maxLength": 200},
+        "timezone": {"type": "string", "minLength": 1, "maxLength": 64},
+        "interval": {"type": "integer", "minimum": 1, "maximum": 366 * 24 * 3600},
+        "missedRuns": {"enum": ["skip", "catchUp"]},
+        "input": {"type": "object"},
+    },
+    "oneOf": [{"required": ["cron"]}, {"required": ["interval"]}],
+    "additionalProperties": False,
+}
+
+WEBHOOK_TRIGGER = {
+    "type": "object",
+    "properties": {
+        "secretRef": {"type": "string", "minLength": 1, "maxLength": 200},
+        "auth": {"enum": ["hmac", "token"]},
+    },
+    "required": ["secretRef"],
+    "additionalProperties": False,
+}
+
+EVENT_TRIGGER = {
+    "type": "object",
+    "properties": {"eventType": {"type": "string", "minLength": 1, "maxLength": 200}},
+    "required": ["eventType"],
+    "additionalProperties": False,
+}
+
+TRIGGER_CONFIG_SCHEMAS = {
+    "SCHEDULE": SCHEDULE_TRIGGER,
+    "WEBHOOK": WEBHOOK_TRIGGER,
+    "EVENT": EVENT_TRIGGER,
+    "MANUAL": {"type": "object"},
+    "API": {"type": "object"},
 }
 
 ERROR_TYPES = [
@@ -346,7 +373,7 @@ WORKFLOW = {
         "status": {"enum": ["DRAFT", "ACTIVE", "INACTIVE", "ARCHIVED"]},
         "category": {"type": "string", "minLength": 1, "maxLength": 100},
         "triggers": {"type": "array", "items": TRIGGER, "maxItems": 50},
-        "steps": {"type": "array", "items": STEP, "maxItems": 500},
+        "steps": {"type": "array", "items": STEP},  # at most MAX_WORKFLOW_STEPS (validator.py)
         "errorHandlers": {"type": ["array", "null"], "items": ERROR_HANDLER, "maxItems": 500},
         "timeout": {"type": ["integer", "null"], "minimum": 1, "maximum": 7 * 24 * 3600 * 1000},
         "metadata": {"type": ["object", "null"]},

@@ -1,19 +1,33 @@
 """Validate a workflow definition and report every problem at once, each with its path."""
 
 import re
+from collections import deque
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from croniter import CroniterBadCronError, CroniterBadDateError, croniter
+from django.conf import settings
 from jsonschema import Draft202012Validator
 
-from workflows.definition.graph import child_ids, find_cycle
-from workflows.definition.schema import ERROR_HANDLER, STEP, STEP_CONFIG_SCHEMAS, WORKFLOW
+from workflows.definition.graph import child_ids, find_cycle, nested_ids
+from workflows.definition.schema import (
+    ERROR_HANDLER,
+    STEP,
+    STEP_CONFIG_SCHEMAS,
+    TRIGGER,
+    TRIGGER_CONFIG_SCHEMAS,
+    WORKFLOW,
+)
 
 MAX_DEPTH = 32
 
 _workflow_validator = Draft202012Validator(WORKFLOW)
-_step_validator = Draft202012Validator({"type": "array", "items": STEP, "maxItems": 500})
+_step_validator = Draft202012Validator({"type": "array", "items": STEP})
 _single_step_validator = Draft202012Validator(STEP)
 _error_handlers_validator = Draft202012Validator({"type": "array", "items": ERROR_HANDLER, "maxItems": 500})
 _config_validators = {kind: Draft202012Validator(schema) for kind, schema in STEP_CONFIG_SCHEMAS.items()}
+_trigger_validator = Draft202012Validator(TRIGGER)
+_trigger_config_validators = {kind: Draft202012Validator(schema) for kind, schema in TRIGGER_CONFIG_SCHEMAS.items()}
 
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
 
@@ -69,6 +83,71 @@ def _schema_errors(validator, instance, prefix=""):
     return errors
 
 
+def _setting(name, default):
+    """A definition limit from settings.ORCHESTRATION (MAX_WORKFLOW_STEPS, MAX_NESTING_DEPTH)."""
+    return getattr(settings, "ORCHESTRATION", {}).get(name, default)
+
+
+def _too_many_steps(steps, prefix):
+    most = _setting("MAX_WORKFLOW_STEPS", 500)
+    if isinstance(steps, list) and len(steps) > most:
+        return [
+            {
+                "path": f"{prefix}steps",
+                "message": f"{len(steps)} steps; a workflow has at most {most} (MAX_WORKFLOW_STEPS).",
+            }
+        ]
+    return []
+
+
+def _nesting_errors(steps, error_handlers, positions, prefix):
+    """Report the first step nested deeper than MAX_NESTING_DEPTH (containers within containers).
+
+    A top-level step is level 1; a container's children, a CONDITIONAL's targets and an error
+    handler run one level below the step that starts them. The graph is acyclic here.
+    """
+    most = _setting("MAX_NESTING_DEPTH", 10)
+    edges = {step["id"]: list(child_ids(step)) for step in steps}
+    for handler in error_handlers:
+        if handler.get("stepId") in edges and handler.get("handlerStepId") in edges:
+            edges[handler["stepId"]].append(handler["handlerStepId"])
+    nested = nested_ids(steps, error_handlers)
+    level, parent = {}, {}
+    queue = deque()
+    for step in steps:
+        if step["id"] not in nested:
+            level[step["id"]] = 1
+            queue.append(step["id"])
+    # Longest path from a top-level step, by relaxing edges (a DAG of at most MAX_WORKFLOW_STEPS).
+    while queue:
+        node = queue.popleft()
+        for child in edges.get(node, ()):
+            if level.get(child, 0) < level[node] + 1:
+                level[child], parent[child] = level[node] + 1, node
+                if level[child] > most:
+                    chain = [child]
+                    while chain[-1] in parent:
+                        chain.append(parent[chain[-1]])
+                    return [
+                        {
+                            "path": f"{prefix}steps[{positions[child]}]",
+                            "message": f"Nested {level[child]} levels deep ({' → '.join(reversed(chain))}); "
+                            f"at most {most} (MAX_NESTING_DEPTH).",
+                        }
+                    ]
+                queue.append(child)
+    return []
+
+
+def _redirect_errors(step, here):
+    config = step.get("config") or {}
+    most = getattr(settings, "OUTBOUND_MAX_REDIRECTS", 5)
+    value = config.get("maxRedirects")
+    if isinstance(value, int) and not isinstance(value, bool) and value > most:
+        return [{"path": f"{here}.config.maxRedirects", "message": f"At most {most} (OUTBOUND_MAX_REDIRECTS)."}]
+    return []
+
+
 def _depth(value, limit):
     """Return True when `value` nests deeper than `limit` (iteratively, so it cannot recurse)."""
     stack = [(value, 1)]
@@ -97,6 +176,8 @@ def _step_errors(steps, error_handlers, prefix=""):
         else:
             positions[step["id"]] = index
         errors += _schema_errors(_config_validators[step["type"]], step["config"], f"{here}.config")
+        if step["type"] in ("HTTP_REQUEST", "WEBHOOK_CALL"):
+            errors += _redirect_errors(step, here)
 
     def check_ref(ref, path):
         if ref not in positions:
@@ -158,6 +239,62 @@ def _step_errors(steps, error_handlers, prefix=""):
     for index, step in enumerate(steps):
         if step["id"] in child_ids(step):
             errors.append({"path": f"{prefix}steps[{index}]", "message": "A step cannot name itself as its child."})
+    if not errors:
+        errors += _nesting_errors(steps, error_handlers, positions, prefix)
+    return errors
+
+
+def cron_problem(expression):
+    """Return why a cron expression cannot be used, or None (five fields, or an @hourly-style alias)."""
+    if not expression.startswith("@") and len(expression.split()) != 5:
+        return "Give five fields (minute hour day-of-month month day-of-week), or an alias such as @hourly."
+    try:
+        # A valid expression that never matches (Feb 30) only shows when asked for its next time.
+        croniter(expression, datetime(2000, 1, 1)).get_next(datetime)
+    except (CroniterBadCronError, CroniterBadDateError, ValueError, KeyError) as error:
+        return f"Not a valid cron expression: {error}."
+    return None
+
+
+def zone_problem(name):
+    """Return why `name` is not an IANA time zone, or None."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"Unknown time zone {name!r}; use an IANA name such as Europe/Paris or UTC."
+    return None
+
+
+def _trigger_errors(triggers):
+    """Check each trigger's config against its type: cron, time zone, interval, eventType, secretRef."""
+    errors = []
+    webhooks = []
+    for index, trigger in enumerate(triggers):
+        if not _trigger_validator.is_valid(trigger):
+            continue  # its own errors are reported by the envelope schema
+        here = f"triggers[{index}]"
+        if "config" not in trigger and trigger["type"] not in ("MANUAL", "API"):
+            errors.append({"path": f"{here}.config", "message": "This field is required."})
+            continue
+        config = trigger.get("config", {})
+        problems = _schema_errors(_trigger_config_validators[trigger["type"]], config, f"{here}.config")
+        errors += problems
+        if trigger["type"] == "WEBHOOK":
+            webhooks.append(index)
+        if trigger["type"] != "SCHEDULE" or problems:
+            continue
+        if "cron" in config and (problem := cron_problem(config["cron"])):
+            errors.append({"path": f"{here}.config.cron", "message": problem})
+        if "timezone" in config and (problem := zone_problem(config["timezone"])):
+            errors.append({"path": f"{here}.config.timezone", "message": problem})
+    # The webhook URL belongs to the workflow, so one WEBHOOK trigger decides how it authenticates.
+    for index in webhooks[1:]:
+        errors.append(
+            {
+                "path": f"triggers[{index}].type",
+                "message": f"Only one WEBHOOK trigger per workflow (also triggers[{webhooks[0]}]).",
+            }
+        )
     return errors
 
 
@@ -167,10 +304,14 @@ def validate_definition(data, *, required=("name", "category", "steps")):
         raise DefinitionError([{"path": "", "message": "Expected a JSON object."}])
     if _depth(data, MAX_DEPTH):
         raise DefinitionError([{"path": "", "message": f"Nested deeper than {MAX_DEPTH} levels."}])
+    if too_many := _too_many_steps(data.get("steps"), ""):
+        raise DefinitionError(too_many)  # before the schema: its checks grow with the count
     errors = [{"path": name, "message": "This field is required."} for name in required if name not in data]
     errors += _schema_errors(_workflow_validator, data)
     if isinstance(data.get("steps"), list):
         errors += _step_errors(data["steps"], data.get("errorHandlers") or [])
+    if isinstance(data.get("triggers"), list):
+        errors += _trigger_errors(data["triggers"])
     if errors:
         raise DefinitionError(errors)
     return data
@@ -184,6 +325,8 @@ def validate_steps(steps, error_handlers=None, *, prefix=""):
         raise DefinitionError(
             [{"path": f"{prefix}errorHandlers", "message": f"Nested deeper than {MAX_DEPTH} levels."}]
         )
+    if too_many := _too_many_steps(steps, prefix):
+        raise DefinitionError(too_many)
     errors = _schema_errors(_step_validator, steps, f"{prefix}steps")
     handler_errors = _schema_errors(_error_handlers_validator, error_handlers or [], f"{prefix}errorHandlers")
     errors += handler_errors
