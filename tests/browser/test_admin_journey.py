@@ -6,6 +6,7 @@ one line in the journey.
 
 import re
 import threading
+import time
 
 from playwright.sync_api import expect
 
@@ -137,11 +138,12 @@ def open_the_workflow_metrics(page, base_url, workflow):
 def make_breakers():
     """Three breakers, one in each state, with transitions to show."""
     breaker_get_or_create(service_id="carrier-a-api")
-    for service_id, timeout in (("carrier-b-api", 60_000), ("carrier-c-api", 1)):
+    for service_id, timeout in (("carrier-b-api", 60_000), ("carrier-c-api", 10)):
         breaker = breaker_get_or_create(service_id=service_id)
         breaker_configure(breaker=breaker, config={"threshold": 2, "timeout": timeout})
         for _ in range(2):
             breaker_record(permit=breaker_acquire(service_id=service_id), success=False, reason="HTTP 503")
+    time.sleep(0.2)  # well past carrier-c's 10 ms timeout, on any database clock's resolution
     breaker_acquire(service_id="carrier-c-api")  # its timeout has passed: this probe half-opens it
     assert CircuitBreaker.objects.get(service_id="carrier-c-api").state == "HALF_OPEN"
 
