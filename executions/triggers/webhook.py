@@ -21,6 +21,8 @@ from workflows.models import ConfigEntry, Workflow, WorkflowStatus
 
 TOLERANCE_S = 300
 MAX_DELIVERY_ID = 200
+# Unix seconds fit in far fewer digits; int() of a longer header would be slow, or refused with ValueError.
+MAX_TIMESTAMP_DIGITS = 20
 logger = logging.getLogger(__name__)
 
 
@@ -61,7 +63,8 @@ def verify_hmac(*, secret, headers, body, now):
     timestamp, signature = headers.get("X-Webhook-Timestamp"), headers.get("X-Webhook-Signature")
     if not timestamp or not signature:
         raise WebhookUnauthorized("X-Webhook-Timestamp and X-Webhook-Signature headers are required.")
-    if not (timestamp.isascii() and timestamp.isdigit()) or abs(now - int(timestamp)) > TOLERANCE_S:
+    digits = timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS
+    if not digits or abs(now - int(timestamp)) > TOLERANCE_S:
         raise WebhookForbidden(f"X-Webhook-Timestamp must be Unix seconds within {TOLERANCE_S} s of now.")
     expected = sign(secret, timestamp, body)
     if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
@@ -110,6 +113,9 @@ def webhook_receive(*, workflow_id, headers, body, now=None):
     delivery_id = (headers.get("X-Delivery-Id") or "").strip() or None
     if delivery_id is not None and len(delivery_id) > MAX_DELIVERY_ID:
         raise exceptions.ValidationError({"X-Delivery-Id": f"At most {MAX_DELIVERY_ID} characters."})
+    if delivery_id is not None and not delivery_id.isprintable():
+        # PostgreSQL cannot store NUL, and no sender's id needs control characters.
+        raise exceptions.ValidationError({"X-Delivery-Id": "Printable characters only."})
     firing = firing_create(
         workflow=workflow,
         source=TriggerSource.WEBHOOK,
