@@ -418,3 +418,10 @@ class ConfigEntryAdmin(admin.ModelAdmin):
     @admin.display(description="value")
     def shown_value(self, obj):
         return "***" if obj.is_secret else str(obj.value)[:80]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and obj.is_secret and not self.has_change_permission(request, obj):
+            # A view-only page renders each field from the model, i.e. the decrypted value: show the mask.
+            return ["shown_value" if name == "value" else name for name in fields]
+        return fields
