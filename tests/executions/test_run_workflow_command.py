@@ -9,7 +9,7 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
-from executions.models import WorkflowExecution
+from executions.models import TriggerFiring, WorkflowExecution
 from tests.support import processes
 from workflows import services
 
@@ -64,6 +64,31 @@ def test_without_wait_it_queues_and_returns(worker, server):
 
     assert "Started execution" in output
     assert WorkflowExecution.objects.count() == 1
+
+
+def test_a_command_run_is_recorded_as_a_manual_firing(worker, server):
+    # Every start is recorded as a firing (README, Triggers), the command's too.
+    server.route("POST", "/ok", json={})
+    workflow = make(server)
+
+    run("Ping", "--wait")
+
+    firing = TriggerFiring.objects.get(workflow=workflow)
+    assert firing.source == "MANUAL"
+    assert firing.execution == WorkflowExecution.objects.get()
+
+
+def test_a_workflow_whose_manual_triggers_are_disabled_is_refused(db, server):
+    workflow = make(server)
+    services.workflow_update(
+        workflow=workflow, data={"triggers": [{"type": "MANUAL", "config": {}, "isEnabled": False}]}, partial=True
+    )
+
+    with pytest.raises(CommandError, match="disabled") as error:
+        run("Ping")
+
+    assert error.value.returncode == 2
+    assert not WorkflowExecution.objects.exists()
 
 
 def test_a_run_still_going_at_the_timeout_exits_3(worker, server):
