@@ -6,7 +6,6 @@ within TOLERANCE_S of the server's clock. Token: `X-Webhook-Token: <secret>`. `X
 names a delivery; a delivery id (or, with HMAC, a signature) is accepted once per workflow.
 """
 
-import hashlib
 import hmac
 import io
 import logging
@@ -14,6 +13,8 @@ import time
 
 from rest_framework import exceptions, status
 
+# The same HMAC as WEBHOOK_CALL signs with: `sign(secret, timestamp, body)` is what senders compute.
+from executions.engine.steps.webhook_call import sign
 from executions.models import TriggerFiring, TriggerSource
 from executions.triggers.firings import enabled_triggers, firing_create
 from orchestration_site.parsers import SafeJSONParser
@@ -50,12 +51,6 @@ def webhook_secret(*, ref):
     if entry is None or not isinstance(entry.value, str) or not entry.value:
         return None
     return entry.value
-
-
-def sign(secret, timestamp, body):
-    """Return the `X-Webhook-Signature` value for a body sent at `timestamp` (what senders compute)."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
 
 
 def verify_hmac(*, secret, headers, body, now):
