@@ -54,10 +54,19 @@ def max_response_bytes():
     return settings.ORCHESTRATION.get("MAX_RESPONSE_BYTES", 1_000_000)
 
 
+class _Session(requests.Session):
+    """A session that leaves redirects to `send`, which checks each hop itself."""
+
+    def resolve_redirects(self, *args, **kwargs):
+        # requests prepares the next hop even with allow_redirects=False (Response.next); a Location it
+        # cannot parse would raise ValueError there, before `send` could answer it as the service's error.
+        return iter(())
+
+
 def session():
     """Return this thread's pooled session (requests.Session is not shared across threads)."""
     if getattr(_local, "session", None) is None:
-        session = requests.Session()
+        session = _Session()
         session.trust_env = False  # no proxy from the environment may bypass the address check
         # The session outlives one execution: a cookie one service set must never reach a later call.
         session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
@@ -177,9 +186,18 @@ def _request_body_size(json_body, data):
 
 def _next_hop(method, url, response, headers, credentials):
     """Return (method, url, headers, keeps_body) for the hop a redirect asks for."""
-    location = urljoin(url, response.headers["Location"])
-    checked_scheme(location)
-    if origin(location) != origin(url):
+    location = response.headers["Location"]
+    try:
+        location = urljoin(url, location)
+        checked_scheme(location)
+        moved = origin(location) != origin(url)
+    except ValueError as error:  # a port out of range, a broken IPv6 literal: the service's answer is unusable
+        raise StepError(
+            HTTP_ERROR,
+            f"{method} {url} redirected to {location}, which cannot be followed: {error}.",
+            status=response.status_code,
+        ) from None
+    if moved:
         # Credentials were meant for the origin the step named, not for whoever it redirects to.
         private = {name.lower() for name in credentials} | CREDENTIAL_HEADERS
         headers = {
