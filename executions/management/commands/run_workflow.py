@@ -10,6 +10,7 @@ from rest_framework.exceptions import APIException
 from executions.models import StepExecution, TriggerSource, WorkflowExecution
 from executions.statuses import TERMINAL
 from executions.triggers import manual
+from orchestration_site.parsers import safe_loads
 from workflows import selectors
 
 # Exit codes: 0 COMPLETED (or queued without --wait), 1 the run ended otherwise,
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         except LookupError as error:
             raise CommandError(str(error), returncode=USAGE_EXIT) from None
         try:
-            payload = json.loads(input)
+            payload = safe_loads(input)  # as the API parses it: NaN, NUL and unpaired surrogates cannot be stored
         except ValueError as error:
             raise CommandError(f"--input is not JSON: {error}.", returncode=USAGE_EXIT) from None
         if not isinstance(payload, dict):
