@@ -53,10 +53,15 @@ class UnsafeJSON(ValueError):
     """Text that parses as JSON but holds what cannot be stored (NUL, an unpaired surrogate) or nests too deep."""
 
 
+def strict_loads(text):
+    """Parse JSON text, refusing NaN, ±Infinity and numbers out of float range (ValueError)."""
+    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+
+
 def safe_loads(text):
     """Parse JSON text as the API does: no NaN or ±Infinity, no NUL or unpaired surrogate; raise ValueError."""
     try:
-        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        data = strict_loads(text)
     except RecursionError:
         raise UnsafeJSON("JSON nested too deeply.") from None
     if "\\u" in text and (problem := _unstorable_string(data)):

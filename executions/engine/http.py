@@ -28,6 +28,7 @@ from executions.engine.errors import (
 )
 from executions.engine.outbound import DestinationBlocked, GuardedAdapter
 from orchestration_site.masking import mask_known
+from orchestration_site.parsers import strict_loads
 
 EXCERPT_CHARS = 500
 # Read this much past the stored size, so a secret cut by the limit is still recognised and masked.
@@ -162,7 +163,8 @@ def decode_body(response, raw, limit):
     if len(raw) <= limit:
         if "json" in content_type:
             try:
-                return without_nul(json.loads(text)), None
+                # NaN and Infinity are not JSON and no database stores them as JSON: such a body stays text.
+                return without_nul(strict_loads(text)), None
             except ValueError:
                 pass
         return without_nul(text), None
