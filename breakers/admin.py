@@ -2,8 +2,15 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html
 
-from breakers import services
+from breakers import selectors, services
 from breakers.models import BreakerTransition, CircuitBreaker
 from breakers.serializers import CircuitBreakerConfigSerializer
 
@@ -39,13 +46,25 @@ class TransitionInline(admin.TabularInline):
         return False
 
 
+STATE_COLOURS = {"CLOSED": "#2e7d32", "OPEN": "#c62828", "HALF_OPEN": "#f9a825"}
+
+
+def state_badge(value):
+    return format_html(
+        '<span class="breaker-state" style="color:#fff;background:{};padding:2px 6px;border-radius:3px">{}</span>',
+        STATE_COLOURS.get(value, "#555"),
+        value,
+    )
+
+
 @admin.register(CircuitBreaker)
 class CircuitBreakerAdmin(admin.ModelAdmin):
     form = CircuitBreakerForm
     inlines = [TransitionInline]
+    change_list_template = "admin/breakers/circuitbreaker/change_list.html"
     list_display = [
         "service_id",
-        "state",
+        "state_colour",
         "failure_count",
         "threshold",
         "timeout",
@@ -95,3 +114,76 @@ class CircuitBreakerAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         config = {"threshold": obj.threshold, "timeout": obj.timeout, "halfOpenMaxCalls": obj.half_open_max_calls}
         services.breaker_configure(breaker=obj, config=config)
+
+    @admin.display(description="state", ordering="state")
+    def state_colour(self, obj):
+        return state_badge(obj.state)
+
+    def get_urls(self):
+        def view(function):
+            return self.admin_site.admin_view(function)
+
+        return [
+            path("dashboard/", view(self.dashboard_view), name="breakers_circuitbreaker_dashboard"),
+            path("<path:object_id>/reset/", view(self.reset_view), name="breakers_circuitbreaker_reset"),
+            path("<path:object_id>/configure/", view(self.configure_view), name="breakers_circuitbreaker_configure"),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request, forms_by_pk=None):
+        """Every breaker at a glance: state in colour, counts, when it may half-open, recent transitions."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        can_change = self.has_change_permission(request)
+        breakers = list(selectors.breaker_dashboard())
+        for breaker in breakers:
+            breaker.badge = state_badge(breaker.state)
+            breaker.may_half_open_at = selectors.breaker_may_half_open_at(breaker=breaker)
+            breaker.config_form = (forms_by_pk or {}).get(breaker.pk) or CircuitBreakerForm(
+                instance=breaker, prefix=str(breaker.pk)
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Circuit breaker dashboard",
+            "opts": self.opts,
+            "breakers": breakers,
+            "can_change": can_change,
+            "now": timezone.now(),
+        }
+        return TemplateResponse(request, "admin/breakers/circuitbreaker/dashboard.html", context)
+
+    def _changeable(self, request, object_id):
+        if request.method != "POST":
+            return None
+        breaker = get_object_or_404(CircuitBreaker, pk=object_id)
+        if not self.has_change_permission(request, breaker):
+            raise PermissionDenied
+        return breaker
+
+    def reset_view(self, request, object_id):
+        """Reset one breaker to CLOSED (POST), as POST /api/v1/circuit-breakers/:id/reset does."""
+        breaker = self._changeable(request, object_id)
+        if breaker is None:
+            return HttpResponseNotAllowed(["POST"])
+        services.breaker_reset(breaker=breaker)
+        self.message_user(request, f"Reset {breaker.service_id} to CLOSED.", messages.SUCCESS)
+        return redirect("admin:breakers_circuitbreaker_dashboard")
+
+    def configure_view(self, request, object_id):
+        """Change one breaker's threshold, timeout and halfOpenMaxCalls (POST), with the API's bounds."""
+        breaker = self._changeable(request, object_id)
+        if breaker is None:
+            return HttpResponseNotAllowed(["POST"])
+        form = CircuitBreakerForm(request.POST, instance=breaker, prefix=str(breaker.pk))
+        if not form.is_valid():
+            self.message_user(request, f"{breaker.service_id}: the config was not changed.", messages.ERROR)
+            return self.dashboard_view(request, forms_by_pk={breaker.pk: form})
+        data = form.cleaned_data
+        config = {
+            "threshold": data["threshold"],
+            "timeout": data["timeout"],
+            "halfOpenMaxCalls": data["half_open_max_calls"],
+        }
+        services.breaker_configure(breaker=CircuitBreaker.objects.get(pk=breaker.pk), config=config)
+        self.message_user(request, f"Saved the config of {breaker.service_id}.", messages.SUCCESS)
+        return redirect("admin:breakers_circuitbreaker_dashboard")

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from executions import services as execution_services
 from orchestration_site import masking
-from tests.support import processes
+from tests.support import browser, processes
 from tests.support.server import RecordingServer
 from tests.support.workers import running_worker, service_available, wait_for_execution
 from workflows import services as workflow_services
@@ -86,6 +86,17 @@ def require_service(kind):
     _ran_suites.add(kind)
 
 
+def require_browser():
+    """Skip (or, with REQUIRE_SERVICES set, fail) when headless Chromium cannot run here."""
+    reason = browser.unavailable_reason()
+    if reason:
+        _skipped_suites.add("browser")
+        if os.environ.get("REQUIRE_SERVICES"):
+            pytest.fail(f"browser tests cannot run ({reason}) and REQUIRE_SERVICES is set")
+        pytest.skip(f"browser suite skipped: {reason}")
+    _ran_suites.add("browser")
+
+
 @pytest.fixture(params=BROKERS)
 def broker_kind(request, transactional_db):
     """Each broker in turn: in-process, Redis, RabbitMQ (skipped when not reachable)."""
@@ -146,3 +157,9 @@ def pytest_terminal_summary(terminalreporter):
         else:
             state = "not selected in this run"
         terminalreporter.write_line(f"{kind} broker suite: {state}")
+    if "browser" in _skipped_suites:
+        terminalreporter.write_line(f"browser suite: SKIPPED ({browser.unavailable_reason()})")
+    else:
+        terminalreporter.write_line(
+            f"browser suite: {'exercised' if 'browser' in _ran_suites else 'not selected in this run'}"
+        )

@@ -7,10 +7,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django_json_widget.widgets import JSONEditorWidget
@@ -19,6 +20,7 @@ from rest_framework.exceptions import APIException
 from orchestration_site.parsers import safe_loads
 from workflows import library, selectors, services, transfer
 from workflows.definition import DefinitionError, validate_definition
+from workflows.diagram import diagram_of
 from workflows.models import ConfigEntry, Workflow, WorkflowStatus
 from workflows.viewsets import export_filename, export_response
 
@@ -80,6 +82,35 @@ class WorkflowForm(forms.ModelForm):
                 else:
                     self.add_error(None, message)
         return cleaned
+
+
+class RunForm(forms.Form):
+    """The input of a run started from the editor, as JSON (an object)."""
+
+    input = forms.JSONField(
+        required=False, initial=dict, widget=forms.Textarea(attrs={"rows": 10, "cols": 80, "spellcheck": "false"})
+    )
+    test_run = forms.BooleanField(
+        required=False, label="Test run", help_text="Run it even though the workflow is not ACTIVE."
+    )
+
+    def clean_input(self):
+        value = self.cleaned_data["input"]
+        if value is None:
+            return {}  # an empty box, or {}
+        if not isinstance(value, dict):
+            raise forms.ValidationError('The input must be a JSON object, e.g. {"leadId": "lead_123"}.')
+        return value
+
+
+RUN_PERMISSION = "executions.add_workflowexecution"
+
+
+def _metrics_url(object_id):
+    try:
+        return reverse("metrics-workflow", kwargs={"workflow_id": object_id})
+    except NoReverseMatch:  # not a UUID: the change view answers that the workflow does not exist
+        return None
 
 
 class ImportForm(forms.Form):
@@ -165,11 +196,12 @@ class WorkflowAdmin(admin.ModelAdmin):
     list_display = ["name", "category", "status", "version", "updated_at"]
     list_filter = ["status", "category", "updated_at"]
     search_fields = ["name", "description", "category"]
-    readonly_fields = ["id", "version", "created_at", "updated_at", "firings_link"]
+    readonly_fields = ["id", "version", "created_at", "updated_at", "firings_link", "diagram"]
     actions = ["run_now"]
     formfield_overrides = {models.JSONField: {"widget": SafeJSONEditorWidget(height="360px")}}
     fieldsets = [
         (None, {"fields": ["name", "description", "status", "category", "timeout"]}),
+        ("Diagram", {"fields": ["diagram"]}),
         ("Definition", {"fields": ["steps", "triggers", "firings_link", "error_handlers", "retry_policy"]}),
         ("More", {"fields": ["metadata", "id", "version", "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
@@ -198,6 +230,69 @@ class WorkflowAdmin(admin.ModelAdmin):
     def has_run_permission(self, request):
         return request.user.has_perm("executions.add_workflowexecution")
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets if obj is not None else [entry for entry in fieldsets if entry[0] != "Diagram"]
+
+    @admin.display(description="diagram")
+    def diagram(self, obj):
+        return render_to_string("admin/workflows/diagram.html", {"diagram": diagram_of(obj.definition())})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_run": request.user.has_perm(RUN_PERMISSION),
+            "can_duplicate": self.has_add_permission(request),
+            "executions_url": reverse("admin:executions_workflowexecution_changelist")
+            + f"?workflow__id__exact={object_id}",
+            "metrics_url": _metrics_url(object_id),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def run_view(self, request, object_id):
+        """Run now: a JSON input form; a started run lands on its execution page."""
+        workflow = get_object_or_404(Workflow, pk=object_id)
+        if not (self.has_view_permission(request, workflow) and request.user.has_perm(RUN_PERMISSION)):
+            raise PermissionDenied
+        form = RunForm(request.POST or None, initial={"test_run": workflow.status != "ACTIVE"})
+        if request.method == "POST" and form.is_valid():
+            # The execute endpoint's service, recorded as a MANUAL firing.
+            from executions.models import TriggerSource
+            from executions.triggers.manual import workflow_run
+
+            try:
+                execution = workflow_run(
+                    workflow=workflow,
+                    source=TriggerSource.MANUAL,
+                    input=form.cleaned_data["input"],
+                    metadata={"source": "admin"},
+                    test_run=form.cleaned_data["test_run"],
+                )
+            except APIException as error:
+                form.add_error(None, str(error.detail))
+            else:
+                self.message_user(request, f"Started execution {execution.pk}.", messages.SUCCESS)
+                return redirect("admin:executions_workflowexecution_change", execution.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Run {workflow.name}",
+            "opts": self.opts,
+            "original": workflow,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/workflows/workflow/run.html", context)
+
+    def duplicate_view(self, request, object_id):
+        """Duplicate: store a DRAFT copy and open it in the editor."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        workflow = get_object_or_404(Workflow, pk=object_id)
+        if not (self.has_view_permission(request, workflow) and self.has_add_permission(request)):
+            raise PermissionDenied
+        copy = services.workflow_duplicate(workflow=workflow, user=request.user)
+        self.message_user(request, f"Duplicated as “{copy.name}” (DRAFT).", messages.SUCCESS)
+        return redirect("admin:workflows_workflow_change", copy.pk)
+
     def save_model(self, request, obj, form, change):
         data = {api: getattr(obj, attr) for api, attr in services.WRITABLE_FIELDS.items()}
         if change:
@@ -222,6 +317,8 @@ class WorkflowAdmin(admin.ModelAdmin):
                 name="workflows_workflow_restore",
             ),
             path("<path:object_id>/export/", view(self.export_view), name="workflows_workflow_export"),
+            path("<path:object_id>/run/", view(self.run_view), name="workflows_workflow_run"),
+            path("<path:object_id>/duplicate/", view(self.duplicate_view), name="workflows_workflow_duplicate"),
             *super().get_urls(),
         ]
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from orchestration_site.exceptions import Conflict
 from workflows.definition import DefinitionError, validate_definition
 from workflows.library import template_render
-from workflows.models import ConfigEntry, Workflow, WorkflowVersion
+from workflows.models import ConfigEntry, Workflow, WorkflowStatus, WorkflowVersion
 
 # API field name → model attribute, for the fields a client may write.
 WRITABLE_FIELDS = {
@@ -110,6 +110,12 @@ def workflow_delete(*, workflow):
             'archive it instead (PATCH {"status": "ARCHIVED"}).'
         )
     workflow.delete()
+
+
+def workflow_duplicate(*, workflow, user=None):
+    """Store a copy of a workflow as a new DRAFT at version 1, named "<name> (copy)"."""
+    data = {**workflow_as_definition(workflow), "name": f"{workflow.name} (copy)"[:200], "status": WorkflowStatus.DRAFT}
+    return workflow_create(data=data, user=user, comment=f"Duplicated from {workflow.name} v{workflow.version}")
 
 
 def config_set(*, key, value, is_secret=False, description=""):

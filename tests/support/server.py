@@ -8,10 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 
 
 class Route:
-    def __init__(self, status=200, json_body=None, text=None, headers=None, delay=0.0, sequence=None):
+    def __init__(self, status=200, json_body=None, text=None, headers=None, delay=0.0, sequence=None, gate=None):
         self.status, self.json_body, self.text = status, json_body, text
         self.headers = headers or {}
         self.delay = delay
+        # A threading.Event: answers wait until the test sets it (at most 30 s), to hold a run mid-step.
+        self.gate = gate
         # A list of (status, json_body) answered in turn; the last one repeats.
         self.sequence = list(sequence or [])
         self.calls = 0
@@ -66,6 +68,8 @@ class RecordingServer:
                     route = server.routes.get((self.command, parts.path)) or server.routes.get(("*", parts.path))
                     answer = route.answer() if route else (404, {"error": "no route"}, None)
                 try:
+                    if route and route.gate:
+                        route.gate.wait(timeout=30)
                     if route and route.delay:
                         time.sleep(route.delay)
                     status, json_body, text = answer
