@@ -89,9 +89,16 @@ class CircuitBreakerAdmin(admin.ModelAdmin):
     @admin.action(description="Reset to CLOSED (zero counters)", permissions=["change"])
     def reset_breakers(self, request, queryset):
         for breaker in queryset:
-            services.breaker_reset(breaker=breaker)
+            services.breaker_reset(breaker=breaker, actor=request.user)
         self.message_user(request, f"Reset {queryset.count()} breaker(s).", messages.SUCCESS)
+
+    def delete_model(self, request, obj):
+        services.breaker_delete(breaker=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for breaker in queryset:
+            services.breaker_delete(breaker=breaker, actor=request.user)
 
     def save_model(self, request, obj, form, change):
         config = {"threshold": obj.threshold, "timeout": obj.timeout, "halfOpenMaxCalls": obj.half_open_max_calls}
-        services.breaker_configure(breaker=obj, config=config)
+        services.breaker_configure(breaker=obj, config=config, actor=request.user)

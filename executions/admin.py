@@ -76,7 +76,7 @@ def _operation(service, done, permission):
         succeeded, refused = 0, []
         for execution in queryset:
             try:
-                service(execution=execution)
+                service(execution=execution, actor=request.user)
                 succeeded += 1
             except APIException as error:
                 refused.append(f"{execution.pk}: {error.detail}")
@@ -105,10 +105,10 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
     ]
 
     def has_operate_permission(self, request):
-        return request.user.has_perm("executions.change_workflowexecution")
+        return request.user.has_perm("executions.operate_execution")
 
     def has_rerun_permission(self, request):
-        return request.user.has_perm("executions.add_workflowexecution")
+        return request.user.has_perm("executions.start_execution")
 
     fields = [
         "id",

@@ -3,6 +3,7 @@
 from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
+from audit.viewsets import AuditEventViewSet
 from breakers.viewsets import CircuitBreakerViewSet
 from executions.viewsets import (
     ActiveOrchestrationViewSet,
@@ -27,6 +28,7 @@ v1.register("workflows", WorkflowViewSet, basename="workflow")
 v1.register("executions", ExecutionViewSet, basename="execution")
 v1.register("circuit-breakers", CircuitBreakerViewSet, basename="circuit-breaker")
 v1.register("config", ConfigEntryViewSet, basename="config")
+v1.register("audit", AuditEventViewSet, basename="audit")
 
 orchestration = Router()
 orchestration.include_root_view = False

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "workflows",
     "breakers",
     "executions",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -139,7 +140,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["orchestration_site.permissions.ModelPermissionsOrReadOnly"],
+    "DEFAULT_PERMISSION_CLASSES": ["orchestration_site.permissions.ModelPermissions"],
     "DEFAULT_PARSER_CLASSES": ["orchestration_site.parsers.SafeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -220,3 +221,25 @@ CIRCUIT_BREAKER_DEFAULTS = {
     "timeout": int(os.environ.get("CIRCUIT_BREAKER_TIMEOUT_MS", "60000")),
     "halfOpenMaxCalls": int(os.environ.get("CIRCUIT_BREAKER_HALF_OPEN_MAX_CALLS", "1")),
 }
+
+# Access (issue G): throttling of the API. DRF keeps its counters in the Django cache, which is
+# per process by default (LocMem): set CACHE_URL=redis://host:6379/1 to share them between
+# processes and machines. Rates are "<count>/<second|minute|hour|day>".
+if os.environ.get("CACHE_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
+    }
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.UserRateThrottle",
+    # Only views that name a `throttle_scope` (starting runs) are counted by this one.
+    "rest_framework.throttling.ScopedRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": os.environ.get("THROTTLE_ANON_RATE", "60/minute"),
+    "user": os.environ.get("THROTTLE_USER_RATE", "1200/minute"),
+    "run": os.environ.get("THROTTLE_RUN_RATE", "300/minute"),
+}
+# Security headers, on every response (HSTS only over HTTPS, and only with DEBUG off by default).
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -86,15 +86,19 @@ class WorkflowAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {api: getattr(obj, attr) for api, attr in services.WRITABLE_FIELDS.items()}
         if change:
-            saved = services.workflow_update(workflow=Workflow.objects.get(pk=obj.pk), data=data)
+            saved = services.workflow_update(workflow=Workflow.objects.get(pk=obj.pk), data=data, actor=request.user)
             obj.version = saved.version
         else:
-            saved = services.workflow_create(data=data)
+            saved = services.workflow_create(data=data, actor=request.user)
             obj.pk = saved.pk
             obj._state.adding = False
 
     def delete_model(self, request, obj):
-        services.workflow_delete(workflow=obj)
+        services.workflow_delete(workflow=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for workflow in queryset:
+            services.workflow_delete(workflow=workflow, actor=request.user)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.executions.exists():
@@ -137,6 +141,18 @@ class ConfigEntryAdmin(admin.ModelAdmin):
     list_display = ["key", "shown_value", "is_secret", "updated_at"]
     list_filter = ["is_secret"]
     search_fields = ["key", "description"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.config_audit(entry=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.config_audit(entry=obj, actor=request.user, deleted=True)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            self.delete_model(request, entry)
 
     @admin.display(description="value")
     def shown_value(self, obj):

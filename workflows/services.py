@@ -2,6 +2,8 @@
 
 from django.db import transaction
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from orchestration_site.exceptions import Conflict
 from workflows.definition import validate_definition
 from workflows.models import ConfigEntry, Workflow
@@ -27,16 +29,21 @@ def workflow_as_definition(workflow):
     return {api: getattr(workflow, attr) for api, attr in WRITABLE_FIELDS.items()}
 
 
-def workflow_create(*, data):
+@transaction.atomic
+def workflow_create(*, data, actor=None):
     """Validate a definition and store it as a new workflow (version 1)."""
     validate_definition(data)
     values = {WRITABLE_FIELDS[key]: value for key, value in data.items() if key in WRITABLE_FIELDS}
     values["error_handlers"] = values.get("error_handlers") or []
-    return Workflow.objects.create(**values)
+    workflow = Workflow.objects.create(**values)
+    audit_record(
+        actor=actor, action=AuditAction.WORKFLOW_CREATED, target_id=workflow.pk, details={"name": workflow.name}
+    )
+    return workflow
 
 
 @transaction.atomic
-def workflow_update(*, workflow, data, partial=False):
+def workflow_update(*, workflow, data, partial=False, actor=None):
     """Validate the workflow as it would be after the change, then save it.
 
     A change to steps, triggers, errorHandlers or timeout increments `version`.
@@ -59,10 +66,17 @@ def workflow_update(*, workflow, data, partial=False):
     if changed_versioned:
         workflow.version += 1
     workflow.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.WORKFLOW_UPDATED,
+        target_id=workflow.pk,
+        details={"fields": sorted(key for key in data if key in WRITABLE_FIELDS), "version": workflow.version},
+    )
     return workflow
 
 
-def workflow_delete(*, workflow):
+@transaction.atomic
+def workflow_delete(*, workflow, actor=None):
     """Delete a workflow that never ran; one with executions must be archived instead."""
     count = workflow.executions.count()
     if count:
@@ -70,6 +84,9 @@ def workflow_delete(*, workflow):
             f"Workflow has {count} execution(s) whose history would be lost; "
             'archive it instead (PATCH {"status": "ARCHIVED"}).'
         )
+    audit_record(
+        actor=actor, action=AuditAction.WORKFLOW_DELETED, target_id=workflow.pk, details={"name": workflow.name}
+    )
     workflow.delete()
 
 
@@ -79,3 +96,13 @@ def config_set(*, key, value, is_secret=False, description=""):
         key=key, defaults={"value": value, "is_secret": is_secret, "description": description}
     )
     return entry
+
+
+def config_audit(*, entry, actor=None, deleted=False):
+    """Record in the audit trail that a config value was written or deleted (never the value)."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.CONFIG_DELETED if deleted else AuditAction.CONFIG_CHANGED,
+        target_id=entry.key,
+        details={"isSecret": entry.is_secret},
+    )
