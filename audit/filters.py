@@ -3,6 +3,7 @@
 import django_filters
 
 from audit.models import AuditEvent
+from orchestration_site.filters import UTCIsoDateTimeFilter
 
 
 class AuditEventFilter(django_filters.FilterSet):
@@ -10,8 +11,8 @@ class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.CharFilter(help_text="Exact action, e.g. workflow.updated.")
     targetType = django_filters.CharFilter(field_name="target_type")
     targetId = django_filters.CharFilter(field_name="target_id")
-    createdAfter = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    createdBefore = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    createdAfter = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdBefore = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = AuditEvent
