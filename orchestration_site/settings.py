@@ -163,6 +163,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["orchestration_site.schema.spec_paths"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "orchestration_site.schema.error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "WorkflowStatusEnum": "workflows.models.WorkflowStatus",
         "ExecutionStatusEnum": "executions.statuses.ExecutionStatus",

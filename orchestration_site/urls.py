@@ -8,6 +8,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from orchestration_site import demo
 from orchestration_site.api_router import orchestration_urls, v1_urls
 
+handler404 = "orchestration_site.exceptions.not_found"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),

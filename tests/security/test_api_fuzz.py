@@ -20,6 +20,7 @@ from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from breakers.services import breaker_get_or_create
@@ -29,7 +30,7 @@ from workflows import services as workflow_services
 
 STEP = {"id": "ping", "type": "HTTP_REQUEST", "config": {"url": "https://example.test/ping"}}
 WORKFLOW = {"name": "Ping", "category": "test", "status": "ACTIVE", "steps": [STEP]}
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance, status_code_conformance]
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def with_seeded_ids(case, seeded):
 
 @schema.parametrize()
 @settings(
-    max_examples=5,
+    max_examples=4,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
