@@ -5,6 +5,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from executions.fields import MaskedJSONField, MaskedTextField
 from executions.statuses import ExecutionStatus
 
 
@@ -19,12 +20,12 @@ class WorkflowExecution(models.Model):
     request_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
     status = models.CharField(max_length=16, choices=ExecutionStatus.choices, default=ExecutionStatus.PENDING)
     input = models.JSONField(default=dict, blank=True)
-    output = models.JSONField(null=True, blank=True)
+    output = MaskedJSONField(null=True, blank=True)
     current_step_id = models.CharField(max_length=200, null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
     duration = models.PositiveIntegerField(null=True, blank=True, help_text="Milliseconds, set when it ends.")
-    error = models.TextField(null=True, blank=True)
+    error = MaskedTextField(null=True, blank=True)
     error_type = models.CharField(max_length=40, null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True, null=True)
     # The definition this run follows, copied at start: editing the workflow never changes a run.
@@ -63,9 +64,9 @@ class StepExecution(models.Model):
     step_type = models.CharField(max_length=40)
     item_index = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=ExecutionStatus.choices, default=ExecutionStatus.PENDING)
-    input = models.JSONField(null=True, blank=True)
-    output = models.JSONField(null=True, blank=True)
-    variables = models.JSONField(null=True, blank=True)
+    input = MaskedJSONField(null=True, blank=True)
+    output = MaskedJSONField(null=True, blank=True)
+    variables = MaskedJSONField(null=True, blank=True)
     state = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -77,9 +78,9 @@ class StepExecution(models.Model):
     resent_at = models.DateTimeField(null=True, blank=True)
     duration = models.PositiveIntegerField(null=True, blank=True, help_text="Milliseconds.")
     attempt = models.PositiveIntegerField(default=1)
-    error = models.TextField(null=True, blank=True)
+    error = MaskedTextField(null=True, blank=True)
     error_type = models.CharField(max_length=40, null=True, blank=True)
-    logs = models.JSONField(default=list, blank=True)
+    logs = MaskedJSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["created_at", "item_index"]

@@ -187,7 +187,7 @@ ORCHESTRATION = {
     "HTTP_TIMEOUT_MS": int(os.environ.get("HTTP_TIMEOUT_MS", "30000")),
     "MAX_DELAY_HOP_MS": int(os.environ.get("MAX_DELAY_HOP_MS", str(10 * 60 * 1000))),
     "SYNC_WAIT_MS": int(os.environ.get("ORCHESTRATION_SYNC_WAIT_MS", "30000")),
-    "REGEX_TIMEOUT_S": float(os.environ.get("REGEX_TIMEOUT_S", "1.0")),
+    "REGEX_TIMEOUT_S": float(os.environ.get("REGEX_TIMEOUT_S", "0.05")),
     # Recovery: a RUNNING step's lease is its call timeout plus this margin.
     "LEASE_MARGIN_MS": int(os.environ.get("LEASE_MARGIN_MS", "15000")),
     # Work untouched this long (PENDING, or WAITING past its due time) is sent again.
@@ -225,6 +225,36 @@ CIRCUIT_BREAKER_DEFAULTS = {
     "timeout": int(os.environ.get("CIRCUIT_BREAKER_TIMEOUT_MS", "60000")),
     "halfOpenMaxCalls": int(os.environ.get("CIRCUIT_BREAKER_HALF_OPEN_MAX_CALLS", "1")),
 }
+
+# Metrics: /metrics answers staff sessions, and scrapers sending "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# Security: secrets at rest, redirects of outbound requests, limits (README: Secrets, Limits).
+# Fernet keys, comma-separated (the first encrypts, all decrypt). Without one a key is derived
+# from SECRET_KEY, which is allowed only in development.
+SECRETS_ENCRYPTION_KEY = os.environ.get("SECRETS_ENCRYPTION_KEY", "")
+if not SECRETS_ENCRYPTION_KEY and not DEBUG and not env_bool("ALLOW_DEV_SECRET_KEY"):
+    raise ImproperlyConfigured(
+        "SECRETS_ENCRYPTION_KEY must be set when DEBUG is off (generate one with "
+        '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`).'
+    )
+# Redirects are followed only by steps that ask (followRedirects), at most this many hops.
+OUTBOUND_MAX_REDIRECTS = int(os.environ.get("OUTBOUND_MAX_REDIRECTS", "5"))
+# The API's own request body limit (413 beyond it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))
+ORCHESTRATION.update(
+    {
+        # Body of one outbound request (bytes), and response body stored per step (the rest is cut, marked).
+        "MAX_REQUEST_BODY_BYTES": int(os.environ.get("MAX_REQUEST_BODY_BYTES", str(1_000_000))),
+        "MAX_RESPONSE_BYTES": int(os.environ.get("MAX_RESPONSE_BYTES", str(1_000_000))),
+        # Definitions: steps in one workflow or request, and containers within containers.
+        "MAX_WORKFLOW_STEPS": int(os.environ.get("MAX_WORKFLOW_STEPS", "500")),
+        "MAX_NESTING_DEPTH": int(os.environ.get("MAX_NESTING_DEPTH", "10")),
+    }
+)
+# No log line shows a secret: every handler of the root and django loggers masks them.
+LOGGING["filters"] = {"mask_secrets": {"()": "orchestration_site.masking.SecretsFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["mask_secrets"]
 
 # Access (issue G): throttling of the API. DRF keeps its counters in the Django cache, which is
 # per process by default (LocMem): set CACHE_URL=redis://host:6379/1 to share them between

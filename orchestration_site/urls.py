@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from executions import metrics_views, prometheus
 from orchestration_site import demo
 from orchestration_site.api_router import orchestration_urls, v1_urls
 
@@ -12,6 +13,14 @@ handler404 = "orchestration_site.exceptions.not_found"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # Metrics pages (staff only, through the admin's own login) and the Prometheus endpoint.
+    path("admin/metrics/", admin.site.admin_view(metrics_views.overview_page), name="metrics-overview"),
+    path(
+        "admin/metrics/workflows/<uuid:workflow_id>/",
+        admin.site.admin_view(metrics_views.workflow_page),
+        name="metrics-workflow",
+    ),
+    path("metrics", prometheus.metrics_view, name="prometheus-metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(v1_urls)),
     path("api/orchestration/", include(orchestration_urls)),

@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from executions import services as execution_services
+from orchestration_site import masking
 from orchestration_site.roles import roles_refresh
 from tests.support import processes
 from tests.support.server import RecordingServer
@@ -26,6 +27,13 @@ def _client_for(user):
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     client.user = user
     return client
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets():
+    """Secrets a test's config held are masked in its process only while it runs."""
+    yield
+    masking.forget_all()
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@ import uuid
 
 from django.db import models
 
+from workflows.fields import ConfigValueField
+
 
 class WorkflowStatus(models.TextChoices):
     DRAFT = "DRAFT"
@@ -55,10 +57,11 @@ class Workflow(models.Model):
 
 
 class ConfigEntry(models.Model):
-    """A value that workflows read as `{{config.<key>}}`; secrets are never shown again."""
+    """A value that workflows read as `{{config.<key>}}`; secrets are encrypted at rest and never shown again."""
 
     key = models.CharField(max_length=200, unique=True)
-    value = models.JSONField(null=True, blank=True)
+    # Plain JSON, or a Fernet token when is_secret (workflows/fields.py); reads see the value.
+    value = ConfigValueField(null=True, blank=True)
     is_secret = models.BooleanField(default=False)
     description = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

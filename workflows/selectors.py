@@ -1,5 +1,6 @@
 """Reads of workflows and config values."""
 
+from orchestration_site.masking import remember
 from workflows.models import ConfigEntry, Workflow
 
 
@@ -14,4 +15,5 @@ def config_values():
         values[key] = value
         if is_secret:
             secret_keys.add(key)
+            remember(value)  # whatever this process does next with it is masked in records and logs
     return values, secret_keys

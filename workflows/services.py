@@ -106,3 +106,12 @@ def config_audit(*, entry, actor=None, deleted=False):
         target_id=entry.key,
         details={"isSecret": entry.is_secret},
     )
+
+
+@transaction.atomic
+def config_rotate_secrets():
+    """Re-encrypt every secret config value with the first SECRETS_ENCRYPTION_KEY; return how many."""
+    entries = list(ConfigEntry.objects.select_for_update().filter(is_secret=True))
+    for entry in entries:
+        entry.save(update_fields=["value"])  # read with any key, written with the first
+    return len(entries)

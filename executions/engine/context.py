@@ -1,8 +1,7 @@
 """The variables a step sees: input, earlier outputs, extracted variables, config, item, error."""
 
 from executions.engine.resolver import MISSING, dig, split_path
-
-SECRET_MASK = "***"
+from orchestration_site.masking import SECRET_MASK, mask  # noqa: F401  (one masking mechanism, re-exported)
 
 
 class ConfigStore:
@@ -90,21 +89,3 @@ class Context:
         if head in self.names:
             return dig(self.names[head], segments[1:])
         return MISSING
-
-
-def mask(value, secrets):
-    """Replace every secret string inside a JSON value with ***."""
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        for secret in sorted(secrets, key=len, reverse=True):
-            if secret in value:
-                value = value.replace(secret, SECRET_MASK)
-        return value
-    if isinstance(value, dict):
-        return {mask(key, secrets): mask(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [mask(item, secrets) for item in value]
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and str(value) in secrets:
-        return SECRET_MASK  # a numeric secret (a PIN, an account number) is masked whole
-    return value

@@ -1,5 +1,6 @@
 """`manage.py check --deploy` is clean under production settings (a separate process, real settings)."""
 
+import base64
 import os
 import secrets
 import subprocess
@@ -15,13 +16,22 @@ def check_deploy(**env):
     production = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "ALLOW_DEV_SECRET_KEY", "SECURE_HSTS_SECONDS", "SECURE_COOKIES", "SECURE_SSL_REDIRECT"}
+        if key
+        not in {
+            "DEBUG",
+            "ALLOW_DEV_SECRET_KEY",
+            "SECRETS_ENCRYPTION_KEY",
+            "SECURE_HSTS_SECONDS",
+            "SECURE_COOKIES",
+            "SECURE_SSL_REDIRECT",
+        }
     }
     production.update(
         {
             "DJANGO_SETTINGS_MODULE": "orchestration_site.settings",
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
+            "SECRETS_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "ALLOWED_HOSTS": "orchestration.example.com",
             **env,
         }

@@ -1,16 +1,18 @@
 """Validate a workflow definition and report every problem at once, each with its path."""
 
 import re
+from collections import deque
 
+from django.conf import settings
 from jsonschema import Draft202012Validator
 
-from workflows.definition.graph import child_ids, find_cycle
+from workflows.definition.graph import child_ids, find_cycle, nested_ids
 from workflows.definition.schema import ERROR_HANDLER, STEP, STEP_CONFIG_SCHEMAS, WORKFLOW
 
 MAX_DEPTH = 32
 
 _workflow_validator = Draft202012Validator(WORKFLOW)
-_step_validator = Draft202012Validator({"type": "array", "items": STEP, "maxItems": 500})
+_step_validator = Draft202012Validator({"type": "array", "items": STEP})
 _single_step_validator = Draft202012Validator(STEP)
 _error_handlers_validator = Draft202012Validator({"type": "array", "items": ERROR_HANDLER, "maxItems": 500})
 _config_validators = {kind: Draft202012Validator(schema) for kind, schema in STEP_CONFIG_SCHEMAS.items()}
@@ -69,6 +71,71 @@ def _schema_errors(validator, instance, prefix=""):
     return errors
 
 
+def _setting(name, default):
+    """A definition limit from settings.ORCHESTRATION (MAX_WORKFLOW_STEPS, MAX_NESTING_DEPTH)."""
+    return getattr(settings, "ORCHESTRATION", {}).get(name, default)
+
+
+def _too_many_steps(steps, prefix):
+    most = _setting("MAX_WORKFLOW_STEPS", 500)
+    if isinstance(steps, list) and len(steps) > most:
+        return [
+            {
+                "path": f"{prefix}steps",
+                "message": f"{len(steps)} steps; a workflow has at most {most} (MAX_WORKFLOW_STEPS).",
+            }
+        ]
+    return []
+
+
+def _nesting_errors(steps, error_handlers, positions, prefix):
+    """Report the first step nested deeper than MAX_NESTING_DEPTH (containers within containers).
+
+    A top-level step is level 1; a container's children, a CONDITIONAL's targets and an error
+    handler run one level below the step that starts them. The graph is acyclic here.
+    """
+    most = _setting("MAX_NESTING_DEPTH", 10)
+    edges = {step["id"]: list(child_ids(step)) for step in steps}
+    for handler in error_handlers:
+        if handler.get("stepId") in edges and handler.get("handlerStepId") in edges:
+            edges[handler["stepId"]].append(handler["handlerStepId"])
+    nested = nested_ids(steps, error_handlers)
+    level, parent = {}, {}
+    queue = deque()
+    for step in steps:
+        if step["id"] not in nested:
+            level[step["id"]] = 1
+            queue.append(step["id"])
+    # Longest path from a top-level step, by relaxing edges (a DAG of at most MAX_WORKFLOW_STEPS).
+    while queue:
+        node = queue.popleft()
+        for child in edges.get(node, ()):
+            if level.get(child, 0) < level[node] + 1:
+                level[child], parent[child] = level[node] + 1, node
+                if level[child] > most:
+                    chain = [child]
+                    while chain[-1] in parent:
+                        chain.append(parent[chain[-1]])
+                    return [
+                        {
+                            "path": f"{prefix}steps[{positions[child]}]",
+                            "message": f"Nested {level[child]} levels deep ({' → '.join(reversed(chain))}); "
+                            f"at most {most} (MAX_NESTING_DEPTH).",
+                        }
+                    ]
+                queue.append(child)
+    return []
+
+
+def _redirect_errors(step, here):
+    config = step.get("config") or {}
+    most = getattr(settings, "OUTBOUND_MAX_REDIRECTS", 5)
+    value = config.get("maxRedirects")
+    if isinstance(value, int) and not isinstance(value, bool) and value > most:
+        return [{"path": f"{here}.config.maxRedirects", "message": f"At most {most} (OUTBOUND_MAX_REDIRECTS)."}]
+    return []
+
+
 def _depth(value, limit):
     """Return True when `value` nests deeper than `limit` (iteratively, so it cannot recurse)."""
     stack = [(value, 1)]
@@ -97,6 +164,8 @@ def _step_errors(steps, error_handlers, prefix=""):
         else:
             positions[step["id"]] = index
         errors += _schema_errors(_config_validators[step["type"]], step["config"], f"{here}.config")
+        if step["type"] in ("HTTP_REQUEST", "WEBHOOK_CALL"):
+            errors += _redirect_errors(step, here)
 
     def check_ref(ref, path):
         if ref not in positions:
@@ -158,6 +227,8 @@ def _step_errors(steps, error_handlers, prefix=""):
     for index, step in enumerate(steps):
         if step["id"] in child_ids(step):
             errors.append({"path": f"{prefix}steps[{index}]", "message": "A step cannot name itself as its child."})
+    if not errors:
+        errors += _nesting_errors(steps, error_handlers, positions, prefix)
     return errors
 
 
@@ -167,6 +238,8 @@ def validate_definition(data, *, required=("name", "category", "steps")):
         raise DefinitionError([{"path": "", "message": "Expected a JSON object."}])
     if _depth(data, MAX_DEPTH):
         raise DefinitionError([{"path": "", "message": f"Nested deeper than {MAX_DEPTH} levels."}])
+    if too_many := _too_many_steps(data.get("steps"), ""):
+        raise DefinitionError(too_many)  # before the schema: its checks grow with the count
     errors = [{"path": name, "message": "This field is required."} for name in required if name not in data]
     errors += _schema_errors(_workflow_validator, data)
     if isinstance(data.get("steps"), list):
@@ -184,6 +257,8 @@ def validate_steps(steps, error_handlers=None, *, prefix=""):
         raise DefinitionError(
             [{"path": f"{prefix}errorHandlers", "message": f"Nested deeper than {MAX_DEPTH} levels."}]
         )
+    if too_many := _too_many_steps(steps, prefix):
+        raise DefinitionError(too_many)
     errors = _schema_errors(_step_validator, steps, f"{prefix}steps")
     handler_errors = _schema_errors(_error_handlers_validator, error_handlers or [], f"{prefix}errorHandlers")
     errors += handler_errors

@@ -2,6 +2,8 @@
 
 from urllib.parse import urlsplit
 
+from django.conf import settings
+
 from executions.engine import http
 from executions.engine.errors import STEP_ERROR, TRANSFORM_ERROR, StepError
 from executions.engine.outcomes import Completed
@@ -17,7 +19,9 @@ def checked_url(url):
     if not isinstance(url, str):
         raise StepError(STEP_ERROR, f"url must be a string, got {type(url).__name__}.")
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme:
+        http.checked_scheme(url)  # file:, gopher:, ftp: … are refused as destinations
+    if parts.scheme not in http.ALLOWED_SCHEMES or not parts.hostname:
         raise StepError(STEP_ERROR, f"url must be an absolute http(s) URL, got {url!r}.")
     return url
 
@@ -61,11 +65,23 @@ def service_id_for(invocation, url):
     return f"{parts.scheme}://{parts.hostname}:{port}"
 
 
+def max_redirects(invocation):
+    """Redirect hops the step follows: none unless followRedirects, at most OUTBOUND_MAX_REDIRECTS."""
+    config = invocation.config
+    if not config.get("followRedirects"):
+        return 0
+    ceiling = settings.OUTBOUND_MAX_REDIRECTS
+    return min(config.get("maxRedirects", ceiling), ceiling)
+
+
 def call_service(invocation, *, url, **request):
     """Make the request behind the service's circuit breaker, with the step's timeout."""
     limit = timeout_ms(invocation)
+    hops = max_redirects(invocation)
     return invocation.guard(
-        service_id_for(invocation, url), lambda: http.send(url=url, timeout_ms=limit, **request), limit
+        service_id_for(invocation, url),
+        lambda: http.send(url=url, timeout_ms=limit, max_redirects=hops, **request),
+        limit,
     )
 
 
@@ -77,8 +93,12 @@ def extract(body, spec):
     return value
 
 
-def finish(status, headers, body, extract_spec):
+def finish(reply, extract_spec):
+    """The step's output from a Reply; a body cut at MAX_RESPONSE_BYTES says so in `truncated`."""
+    status, headers, body, truncated = reply
     output = {"status": status, "headers": headers, "body": body}
+    if truncated:
+        output["truncated"] = truncated
     variables = None
     if extract_spec:
         output["extracted"] = extract(body, extract_spec)
@@ -107,7 +127,7 @@ class HttpRequest(StepType):
         if data is not None and not has_header(outgoing, "Content-Type"):
             # requests sends bytes without a type; say what they are unless the step did.
             outgoing["Content-Type"] = TEXT_CONTENT_TYPE
-        status, headers, response_body = call_service(
+        reply = call_service(
             invocation,
             method=method,
             url=checked_url(config["url"]),
@@ -117,4 +137,4 @@ class HttpRequest(StepType):
             data=data,
             accept=config.get("acceptStatuses"),
         )
-        return finish(status, headers, response_body, config.get("extractResponse"))
+        return finish(reply, config.get("extractResponse"))

@@ -71,11 +71,19 @@ def test_query_params_join_a_query_already_in_the_url(mocked):
     assert len(mocked.calls) == 1
 
 
-@pytest.mark.parametrize("url", ["ftp://api.test/x", "/relative/path", "https://", "not a url", 5, None])
+@pytest.mark.parametrize("url", ["/relative/path", "https://", "not a url", 5, None])
 def test_only_absolute_http_urls(url):
     with pytest.raises(StepError) as caught:
         HttpRequest().execute(invocation({"url": url}, type_name="HTTP_REQUEST"))
     assert caught.value.error_type == STEP_ERROR
+
+
+@pytest.mark.parametrize("url", ["ftp://api.test/x", "file:///etc/passwd", "gopher://api.test:70/_x"])
+def test_other_schemes_are_refused_as_destinations(url):
+    with pytest.raises(StepError) as caught:
+        HttpRequest().execute(invocation({"url": url}, type_name="HTTP_REQUEST"))
+    assert caught.value.error_type == "DESTINATION_BLOCKED"
+    assert "only http and https" in caught.value.message
 
 
 # ---------------------------------------------------------------- bodies

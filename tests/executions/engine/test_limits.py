@@ -1,0 +1,150 @@
+"""Limits, each a setting: request and response bodies, steps per workflow, nesting depth."""
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from tests.conftest import steps_of
+from workflows.services import config_set
+
+
+def limits(**values):
+    return override_settings(ORCHESTRATION={**settings.ORCHESTRATION, **values})
+
+
+def test_a_request_body_over_the_limit_fails_before_sending(worker, server, run_workflow):
+    server.route("POST", "/in", json={})
+
+    with limits(MAX_REQUEST_BODY_BYTES=100):
+        execution = run_workflow(
+            [
+                {
+                    "id": "post",
+                    "type": "HTTP_REQUEST",
+                    "config": {"url": server.url("/in"), "method": "POST", "body": {"x": "y" * 200}},
+                }
+            ]
+        )
+
+    assert execution.status == "FAILED"
+    assert execution.error_type == "LIMIT_EXCEEDED"
+    assert "MAX_REQUEST_BODY_BYTES" in steps_of(execution)["post"].error
+    assert server.requests == []
+
+
+def test_a_response_over_the_limit_is_stored_cut_and_marked(worker, server, run_workflow):
+    server.route("GET", "/big", text="z" * 5000)
+
+    with limits(MAX_RESPONSE_BYTES=1000):
+        execution = run_workflow([{"id": "get", "type": "HTTP_REQUEST", "config": {"url": server.url("/big")}}])
+
+    assert execution.status == "COMPLETED", execution.error
+    output = steps_of(execution)["get"].output
+    assert output["body"] == "z" * 1000
+    assert output["truncated"] == {"keptBytes": 1000, "totalBytes": 5000}
+
+
+def test_a_secret_cut_by_the_response_limit_is_masked_whole(worker, server, run_workflow):
+    config_set(key="token", value="T0KEN-abcdef-123", is_secret=True)
+    server.route("GET", "/big", text="z" * 995 + "T0KEN-abcdef-123" + "z" * 100)
+
+    with limits(MAX_RESPONSE_BYTES=1000):
+        execution = run_workflow(
+            [
+                {
+                    "id": "get",
+                    "type": "HTTP_REQUEST",
+                    "config": {"url": server.url("/big"), "headers": {"X": "{{config.token}}"}},
+                }
+            ]
+        )
+
+    body = steps_of(execution)["get"].output["body"]
+    assert body.startswith("z" * 995) and "T0KEN" not in body and "T0K" not in body[-5:]
+
+
+def test_a_json_response_within_the_limit_is_parsed_without_a_marker(worker, server, run_workflow):
+    server.route("GET", "/small", json={"ok": True})
+
+    execution = run_workflow([{"id": "get", "type": "HTTP_REQUEST", "config": {"url": server.url("/small")}}])
+
+    assert "truncated" not in steps_of(execution)["get"].output
+
+
+def workflow(steps):
+    return {"name": "x", "category": "c", "steps": steps}
+
+
+def wait(step_id):
+    return {"id": step_id, "type": "WAIT", "config": {"duration": 1}}
+
+
+@limits(MAX_WORKFLOW_STEPS=3)
+def test_more_steps_than_allowed_is_a_400_naming_steps(api):
+    response = api.post("/api/v1/workflows", workflow([wait(f"s{i}") for i in range(4)]), format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"path": "steps", "message": "4 steps; a workflow has at most 3 (MAX_WORKFLOW_STEPS)."}
+    ]
+
+
+@limits(MAX_WORKFLOW_STEPS=3)
+def test_an_orchestration_request_with_too_many_steps_is_a_400(api):
+    body = {"steps": [wait(f"s{i}") for i in range(4)], "context": {}}
+
+    response = api.post("/api/orchestration/execute", body, format="json")
+
+    assert response.status_code == 400
+    assert "MAX_WORKFLOW_STEPS" in response.json()["errors"][0]["message"]
+
+
+@limits(MAX_NESTING_DEPTH=2)
+def test_containers_nested_deeper_than_allowed_are_a_400_naming_the_step(api):
+    steps = [
+        {"id": "outer", "type": "PARALLEL", "config": {"steps": ["loop"]}},
+        {"id": "loop", "type": "FOR_EACH", "config": {"items": "items", "steps": ["call"]}},
+        {"id": "call", "type": "HTTP_REQUEST", "config": {"url": "https://api.test/x"}},
+    ]
+
+    response = api.post("/api/v1/workflows", workflow(steps), format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "path": "steps[2]",
+            "message": "Nested 3 levels deep (outer → loop → call); at most 2 (MAX_NESTING_DEPTH).",
+        }
+    ]
+
+
+@limits(MAX_NESTING_DEPTH=2)
+@pytest.mark.parametrize(
+    "steps",
+    [
+        [{"id": "loop", "type": "FOR_EACH", "config": {"items": "items", "steps": ["call"]}}],
+        [
+            {
+                "id": "cond",
+                "type": "CONDITIONAL",
+                "config": {"conditions": [{"field": "a", "operator": "eq"}], "trueStepId": "call"},
+            },
+        ],
+    ],
+)
+def test_nesting_within_the_limit_is_accepted(api, steps):
+    steps = [*steps, {"id": "call", "type": "HTTP_REQUEST", "config": {"url": "https://api.test/x"}}]
+
+    response = api.post("/api/v1/workflows", workflow(steps), format="json")
+
+    assert response.status_code == 201, response.json()
+
+
+def test_the_default_nesting_depth_allows_ten_levels(api):
+    steps = [{"id": f"p{i}", "type": "PARALLEL", "config": {"steps": [f"p{i + 1}"]}} for i in range(9)] + [wait("p9")]
+
+    assert api.post("/api/v1/workflows", workflow(steps), format="json").status_code == 201
+    steps[-1] = {"id": "p9", "type": "PARALLEL", "config": {"steps": ["p10"]}}
+    response = api.post("/api/v1/workflows", workflow([*steps, wait("p10")]), format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "steps[10]"
