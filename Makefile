@@ -6,7 +6,7 @@ PORT ?= 8000
 # The demo's services live on this server: let HTTP steps reach loopback in development only.
 DEV_ENV := DEBUG=$${DEBUG:-1} OUTBOUND_ALLOW_NETWORKS=$${OUTBOUND_ALLOW_NETWORKS-127.0.0.0/8,::1/128}
 
-.PHONY: install run worker migrate demo test lint format clean
+.PHONY: install run worker scheduler migrate demo test lint format clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ run: demo
 ## Run Dramatiq workers against DRAMATIQ_BROKER_URL (redis://… or amqp://…).
 worker: install
 	$(DEV_ENV) dramatiq_worker_timeout=$${dramatiq_worker_timeout:-100} $(BIN)/python manage.py rundramatiq --processes $${WORKER_PROCESSES:-2} --threads $${WORKER_THREADS:-8}
+
+## Fire SCHEDULE triggers (workers do it too; any number of schedulers may run at once).
+scheduler: install
+	$(DEV_ENV) $(BIN)/python manage.py run_scheduler
 
 test: install
 	$(BIN)/ruff check .

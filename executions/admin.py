@@ -3,11 +3,12 @@
 import json
 
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.html import format_html
 from rest_framework.exceptions import APIException
 
 from executions import services
-from executions.models import StepExecution, WorkflowExecution
+from executions.models import StepExecution, TriggerFiring, WorkflowExecution
 
 STATUS_COLOURS = {
     "COMPLETED": "#2e7d32",
@@ -163,3 +164,34 @@ class StepExecutionAdmin(ReadOnlyAdmin):
     @admin.display(description="logs")
     def pretty_logs(self, obj):
         return pretty(obj.logs)
+
+
+@admin.register(TriggerFiring)
+class TriggerFiringAdmin(ReadOnlyAdmin):
+    """What started each workflow: schedule due times, webhook deliveries, events, manual and API runs."""
+
+    list_display = ["created_at", "workflow", "source", "trigger_index", "due_at", "delivery_id", "execution_link"]
+    list_filter = ["source", "workflow", "created_at"]
+    search_fields = ["workflow__name", "delivery_id", "idempotency_key", "event_type", "execution__id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["workflow", "execution"]
+    fields = [
+        "id",
+        "workflow",
+        "source",
+        "trigger_index",
+        "due_at",
+        "delivery_id",
+        "idempotency_key",
+        "event_type",
+        "execution_link",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="execution")
+    def execution_link(self, obj):
+        if obj.execution_id is None:
+            return "—"
+        url = reverse("admin:executions_workflowexecution_change", args=[obj.execution_id])
+        return format_html('<a href="{}">{}</a> {}', url, obj.execution_id, badge(obj.execution.status))

@@ -94,3 +94,66 @@ class StepExecution(models.Model):
 
     def __str__(self):
         return f"{self.key} ({self.status})"
+
+
+class TriggerSource(models.TextChoices):
+    MANUAL = "MANUAL"
+    API = "API"
+    WEBHOOK = "WEBHOOK"
+    SCHEDULE = "SCHEDULE"
+    EVENT = "EVENT"
+
+
+class TriggerFiring(models.Model):
+    """One time a trigger started a workflow; its unique constraints make each firing happen once.
+
+    A schedule's due time, a webhook's delivery id (or signature) and an event's idempotency key
+    can each be recorded once per workflow: a second scheduler, a replayed delivery or a repeated
+    event meets the constraint and starts nothing.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workflow = models.ForeignKey("workflows.Workflow", on_delete=models.CASCADE, related_name="firings")
+    # Position of the trigger in the workflow's `triggers`; null for a run without a declared trigger.
+    trigger_index = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=16, choices=TriggerSource.choices)
+    due_at = models.DateTimeField(null=True, blank=True, help_text="The schedule's due time.")
+    delivery_id = models.CharField(max_length=200, null=True, blank=True)
+    # The webhook's HMAC signature: a captured request replayed under another delivery id is still refused.
+    signature = models.CharField(max_length=64, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    event_type = models.CharField(max_length=200, null=True, blank=True)
+    # Kept when old executions are pruned, so a delivery or due time is never taken again.
+    execution = models.ForeignKey(
+        WorkflowExecution, on_delete=models.SET_NULL, null=True, blank=True, related_name="firings"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workflow", "trigger_index", "due_at"],
+                condition=models.Q(due_at__isnull=False),
+                name="unique_schedule_due_time",
+            ),
+            models.UniqueConstraint(
+                fields=["workflow", "delivery_id"],
+                condition=models.Q(delivery_id__isnull=False),
+                name="unique_webhook_delivery",
+            ),
+            models.UniqueConstraint(
+                fields=["workflow", "signature"],
+                condition=models.Q(signature__isnull=False),
+                name="unique_webhook_signature",
+            ),
+            models.UniqueConstraint(
+                fields=["workflow", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="unique_event_idempotency_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["workflow", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.source} {self.workflow_id} {self.created_at:%Y-%m-%d %H:%M:%S}"

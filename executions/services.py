@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
@@ -86,6 +87,34 @@ def orchestration_submit(*, request_id=None, steps, context=None, options=None, 
     except IntegrityError:  # the same requestId raced in from another request
         return WorkflowExecution.objects.get(request_id=request_id), False
     return execution, True
+
+
+def execution_prune(*, older_than, batch_size=500, dry_run=False, on_batch=None):
+    """Delete ended executions (and their step records) that ended before `older_than`; return how many.
+
+    Active executions are never deleted, whatever their age. Deletes go in batches of
+    `batch_size`, each its own transaction, calling `on_batch(deleted_so_far, total)` after each.
+    """
+    ended = WorkflowExecution.objects.filter(status__in=TERMINAL).filter(
+        Q(completed_at__lt=older_than) | Q(completed_at__isnull=True, started_at__lt=older_than)
+    )
+    total = ended.count()
+    if dry_run:
+        return total
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            # Locked rows cannot be retried (FAILED → RUNNING) while their records are deleted.
+            batch = ended.order_by("started_at").select_for_update(skip_locked=True)
+            ids = list(batch.values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                break
+            StepExecution.objects.filter(execution_id__in=ids).delete()
+            WorkflowExecution.objects.filter(pk__in=ids).delete()
+            deleted += len(ids)
+        if on_batch:
+            on_batch(deleted, total)
+    return deleted
 
 
 def execution_wait(*, execution, timeout_ms=None, poll_ms=50):

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from executions import selectors, services
 from executions.filters import ExecutionFilter
-from executions.models import WorkflowExecution
+from executions.models import TriggerSource, WorkflowExecution
 from executions.serializers import (
     ExecuteRequestSerializer,
     ExecutionDetailSerializer,
@@ -22,6 +22,7 @@ from executions.serializers import (
     RerunRequestSerializer,
 )
 from executions.statuses import TERMINAL
+from executions.triggers import manual
 from orchestration_site.permissions import has_perm
 from workflows.models import Workflow
 
@@ -101,8 +102,9 @@ class WorkflowExecuteView(APIView):
         workflow = get_object_or_404(Workflow, pk=pk)
         body = ExecuteRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        execution = services.execution_start(
+        execution = manual.workflow_run(
             workflow=workflow,
+            source=TriggerSource.API,
             input=body.validated_data["input"],
             metadata=body.validated_data["metadata"],
             test_run=body.validated_data["testRun"],

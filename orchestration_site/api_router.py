@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from audit.viewsets import AuditEventViewSet
 from breakers.viewsets import CircuitBreakerViewSet
+from executions.triggers.views import EventView, WebhookView, WorkflowFiringsView
 from executions.viewsets import (
     ActiveOrchestrationViewSet,
     ExecutionViewSet,
@@ -12,7 +13,7 @@ from executions.viewsets import (
     WorkflowExecuteView,
     WorkflowMetricsView,
 )
-from workflows.viewsets import ConfigEntryViewSet, WorkflowViewSet
+from workflows.viewsets import ConfigEntryViewSet, TemplateViewSet, WorkflowViewSet
 
 
 class Router(DefaultRouter):
@@ -28,6 +29,7 @@ v1.register("workflows", WorkflowViewSet, basename="workflow")
 v1.register("executions", ExecutionViewSet, basename="execution")
 v1.register("circuit-breakers", CircuitBreakerViewSet, basename="circuit-breaker")
 v1.register("config", ConfigEntryViewSet, basename="config")
+v1.register("templates", TemplateViewSet, basename="template")
 v1.register("audit", AuditEventViewSet, basename="audit")
 
 orchestration = Router()
@@ -39,6 +41,9 @@ UUID = r"(?P<pk>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9
 v1_urls = [
     re_path(rf"^workflows/{UUID}/execute/?$", WorkflowExecuteView.as_view(), name="workflow-execute"),
     re_path(rf"^workflows/{UUID}/metrics/?$", WorkflowMetricsView.as_view(), name="workflow-metrics"),
+    re_path(rf"^workflows/{UUID}/webhook/?$", WebhookView.as_view(), name="workflow-webhook"),
+    re_path(rf"^workflows/{UUID}/firings/?$", WorkflowFiringsView.as_view(), name="workflow-firings"),
+    re_path(r"^events/?$", EventView.as_view(), name="events"),
     re_path(r"^orchestration/execute/?$", OrchestrationExecuteView.as_view(), name="orchestration-execute-v1"),
     *v1.urls,
 ]

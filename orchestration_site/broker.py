@@ -1,5 +1,6 @@
 """Dramatiq broker set-up from one URL, and the embedded worker of the default set-up."""
 
+import os
 import threading
 from urllib.parse import urlparse
 
@@ -10,6 +11,7 @@ MIDDLEWARE = [
     "dramatiq.middleware.Retries",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
     "executions.middleware.RecoverySweep",
+    "executions.triggers.middleware.Scheduler",
 ]
 
 
@@ -31,19 +33,21 @@ def dramatiq_broker_settings(url):
 
 
 _embedded = None
+_embedded_pid = None
 _embedded_lock = threading.Lock()
 
 
 def ensure_embedded_worker(threads=8):
     """Start one in-process worker for the in-process broker, once per process."""
-    global _embedded
-    if _embedded is not None:
+    global _embedded, _embedded_pid
+    # A forked child (gunicorn --preload) inherits the reference but not the threads: start its own.
+    if _embedded is not None and _embedded_pid == os.getpid():
         return _embedded
     with _embedded_lock:
-        if _embedded is None:
+        if _embedded is None or _embedded_pid != os.getpid():
             import dramatiq
 
             worker = dramatiq.Worker(dramatiq.get_broker(), worker_threads=threads, worker_timeout=100)
             worker.start()
-            _embedded = worker
+            _embedded, _embedded_pid = worker, os.getpid()
     return _embedded

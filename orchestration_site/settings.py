@@ -201,6 +201,16 @@ ORCHESTRATION = {
     "WORKER_LOST_ATTEMPTS": int(os.environ.get("WORKER_LOST_ATTEMPTS", "3")),
 }
 
+# Triggers (executions/triggers/): the scheduler in every worker process and `manage.py run_scheduler`.
+TRIGGERS = {
+    "SCHEDULER_IN_WORKERS": env_bool("SCHEDULER_IN_WORKERS", True),
+    "SCHEDULER_TICK_MS": int(os.environ.get("SCHEDULER_TICK_MS", "1000")),
+    # With missedRuns "skip", a due time later than this is dropped (a scheduler was down).
+    "SCHEDULER_MISFIRE_GRACE_S": int(os.environ.get("SCHEDULER_MISFIRE_GRACE_S", "60")),
+    # With missedRuns "catchUp", at most this many missed runs per schedule per tick.
+    "SCHEDULER_CATCH_UP_BATCH": int(os.environ.get("SCHEDULER_CATCH_UP_BATCH", "100")),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -8,6 +8,8 @@ import tempfile
 
 os.environ.setdefault("ALLOW_DEV_SECRET_KEY", "1")
 os.environ.setdefault("EMBEDDED_WORKER", "0")
+# Tests run schedules explicitly (run_scheduler processes, schedule_tick), not in every worker.
+os.environ.setdefault("SCHEDULER_IN_WORKERS", "0")
 
 from orchestration_site.settings import *  # noqa: F403
 from orchestration_site.settings import DATABASES

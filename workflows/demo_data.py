@@ -1,8 +1,9 @@
 """The spec's three example workflows, pointed at the built-in demo services."""
 
-import copy
 import json
 from pathlib import Path
+
+from workflows.library import template_render
 
 EXAMPLES_FILE = Path(__file__).with_name("examples.json")
 
@@ -13,50 +14,29 @@ def spec_examples():
 
 
 def demo_workflows(base_url):
-    """Return the examples with their URLs on `base_url`, example 2 completed so it runs."""
+    """Return the spec's examples from the templates library, with their URLs on `base_url`."""
     base_url = base_url.rstrip("/")
-    lead, quotes, routing = copy.deepcopy(spec_examples())
-    replacements = {
-        "https://api.internal.com/leads/": f"{base_url}/demo/leads/",
-        "https://api.internal.com/assignments": f"{base_url}/demo/assignments",
-        "https://carrier-a.com/api/leads": f"{base_url}/demo/carriers/a/leads",
-        "https://carrier-b.com/api/leads": f"{base_url}/demo/carriers/b/leads",
-        "https://carrier-c.com/api/leads": f"{base_url}/demo/carriers/c/leads",
-        "https://webhook.site/notify": f"{base_url}/demo/webhook",
+    parameters = {
+        "lead-submission": {
+            "leadsUrl": f"{base_url}/demo/leads",
+            "carrierAUrl": f"{base_url}/demo/carriers/a/leads",
+            "carrierBUrl": f"{base_url}/demo/carriers/b/leads",
+            "carrierCUrl": f"{base_url}/demo/carriers/c/leads",
+            "webhookUrl": f"{base_url}/demo/webhook",
+        },
+        "quote-comparison": {
+            "quoteAUrl": f"{base_url}/demo/quotes/a",
+            "quoteBUrl": f"{base_url}/demo/quotes/b",
+            "quoteCUrl": f"{base_url}/demo/quotes/c",
+        },
+        "conditional-lead-routing": {"assignmentsUrl": f"{base_url}/demo/assignments"},
     }
-    for workflow in (lead, routing):
-        for step in workflow["steps"]:
-            url = step["config"].get("url", "")
-            for old, new in replacements.items():
-                url = url.replace(old, new)
-            if "url" in step["config"]:
-                step["config"]["url"] = url
-    # Each demo carrier gets a circuit breaker of its own (they share one host here).
-    for step in lead["steps"]:
-        if step["id"] in ("step_3a", "step_3b", "step_3c"):
-            step["config"]["serviceId"] = f"carrier-{step['id'][-1]}-api"
-    # Example 2 names quote_a..c without defining them: add them, and collect their quotes.
-    quotes["steps"][0]["config"]["outputVariable"] = "quotes"
-    quotes["steps"][1]["config"]["transformations"][1]["config"]["resultField"] = "bestQuote"
-    for letter in "abc":
-        quotes["steps"].append(
-            {
-                "id": f"quote_{letter}",
-                "name": f"Quote from Carrier {letter.upper()}",
-                "type": "HTTP_REQUEST",
-                "order": 1,
-                "config": {
-                    "method": "GET",
-                    "url": f"{base_url}/demo/quotes/{letter}",
-                    "extractResponse": {"type": "JSON_PATH", "path": "data"},
-                },
-            }
-        )
-    routing["triggers"] = [{"type": "MANUAL", "config": {}, "isEnabled": True}]
-    quotes["triggers"] = [{"type": "MANUAL", "config": {}, "isEnabled": True}]
-    for workflow in (lead, quotes, routing):
+    workflows = []
+    for slug, values in parameters.items():
+        workflow = template_render(slug, values, status="ACTIVE")
         workflow["description"] = "Demo: the spec's example, served by the built-in demo endpoints."
-    return [lead, quotes, routing]
+        workflows.append(workflow)
+    return workflows
 
 
 DEMO_CONFIG = [

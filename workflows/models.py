@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from workflows.fields import ConfigValueField
@@ -49,6 +50,45 @@ class Workflow(models.Model):
     def definition(self):
         """Return the part of the workflow that an execution runs."""
         return {
+            "steps": self.steps,
+            "errorHandlers": self.error_handlers or [],
+            "timeout": self.timeout,
+            "retryPolicy": self.retry_policy,
+        }
+
+
+class WorkflowVersion(models.Model):
+    """One immutable version of a workflow's definition: written once, never changed."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    triggers = models.JSONField(default=list, blank=True)
+    steps = models.JSONField(default=list, blank=True)
+    error_handlers = models.JSONField(default=list, blank=True, null=True)
+    timeout = models.PositiveIntegerField(null=True, blank=True)
+    retry_policy = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    comment = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["workflow", "-version"]
+        constraints = [models.UniqueConstraint(fields=["workflow", "version"], name="unique_workflow_version")]
+
+    def __str__(self):
+        return f"{self.workflow_id} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("A workflow version is immutable; make a new version instead.")
+        super().save(*args, **kwargs)
+
+    def definition(self):
+        """Return the versioned fields under their API names."""
+        return {
+            "triggers": self.triggers,
             "steps": self.steps,
             "errorHandlers": self.error_handlers or [],
             "timeout": self.timeout,

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from workflows.models import ConfigEntry, Workflow
+from workflows.models import ConfigEntry, Workflow, WorkflowVersion
 
 SECRET_MASK = "***"
 
@@ -37,6 +37,53 @@ class WorkflowSerializer(serializers.ModelSerializer):
             "updatedAt",
         ]
         read_only_fields = ["id", "version", "createdAt", "updatedAt"]
+
+
+class WorkflowVersionSerializer(serializers.ModelSerializer):
+    """One immutable version of a workflow's definition."""
+
+    workflowId = serializers.UUIDField(source="workflow_id", read_only=True)
+    errorHandlers = serializers.JSONField(source="error_handlers")
+    retryPolicy = serializers.JSONField(source="retry_policy")
+    triggers = serializers.JSONField()
+    steps = serializers.JSONField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    createdBy = serializers.CharField(source="created_by.username", default=None)
+
+    class Meta:
+        model = WorkflowVersion
+        fields = [
+            "workflowId",
+            "version",
+            "triggers",
+            "steps",
+            "errorHandlers",
+            "timeout",
+            "retryPolicy",
+            "comment",
+            "createdAt",
+            "createdBy",
+        ]
+        read_only_fields = fields
+
+
+class TemplateParameterSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    type = serializers.CharField()
+    required = serializers.BooleanField(default=False)
+    default = serializers.JSONField(required=False)
+
+
+class TemplateSerializer(serializers.Serializer):
+    """A library template: its parameters and, on detail, the workflow it makes."""
+
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    category = serializers.CharField()
+    parameters = TemplateParameterSerializer(many=True)
+    workflow = serializers.JSONField(required=False)
 
 
 class ConfigEntrySerializer(serializers.ModelSerializer):

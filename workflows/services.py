@@ -5,8 +5,9 @@ from django.db import transaction
 from audit.models import AuditAction
 from audit.services import audit_record
 from orchestration_site.exceptions import Conflict
-from workflows.definition import validate_definition
-from workflows.models import ConfigEntry, Workflow
+from workflows.definition import DefinitionError, validate_definition
+from workflows.library import template_render
+from workflows.models import ConfigEntry, Workflow, WorkflowVersion
 
 # API field name → model attribute, for the fields a client may write.
 WRITABLE_FIELDS = {
@@ -29,25 +30,43 @@ def workflow_as_definition(workflow):
     return {api: getattr(workflow, attr) for api, attr in WRITABLE_FIELDS.items()}
 
 
+def _record_version(workflow, *, user=None, comment=""):
+    """Store the workflow's current definition as its version `workflow.version`."""
+    return WorkflowVersion.objects.create(
+        workflow=workflow,
+        version=workflow.version,
+        triggers=workflow.triggers,
+        steps=workflow.steps,
+        error_handlers=workflow.error_handlers,
+        timeout=workflow.timeout,
+        retry_policy=workflow.retry_policy,
+        created_by=user if user is not None and user.is_authenticated else None,
+        comment=comment,
+    )
+
+
 @transaction.atomic
-def workflow_create(*, data, actor=None):
-    """Validate a definition and store it as a new workflow (version 1)."""
+def workflow_create(*, data, user=None, comment="Created"):
+    """Validate a definition and store it as a new workflow, with its version 1."""
     validate_definition(data)
     values = {WRITABLE_FIELDS[key]: value for key, value in data.items() if key in WRITABLE_FIELDS}
     values["error_handlers"] = values.get("error_handlers") or []
     workflow = Workflow.objects.create(**values)
+    _record_version(workflow, user=user, comment=comment)
     audit_record(
-        actor=actor, action=AuditAction.WORKFLOW_CREATED, target_id=workflow.pk, details={"name": workflow.name}
+        actor=user, action=AuditAction.WORKFLOW_CREATED, target_id=workflow.pk, details={"name": workflow.name}
     )
     return workflow
 
 
 @transaction.atomic
-def workflow_update(*, workflow, data, partial=False, actor=None):
+def workflow_update(*, workflow, data, partial=False, user=None, comment="Updated"):
     """Validate the workflow as it would be after the change, then save it.
 
-    A change to steps, triggers, errorHandlers or timeout increments `version`.
+    A change to steps, triggers, errorHandlers, timeout or retryPolicy increments `version`
+    and records the new version, in the same transaction.
     """
+    # The row lock serialises concurrent updates, so two of them cannot both make version N+1.
     workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
     merged = {**workflow_as_definition(workflow), **data} if partial else data
     validate_definition(merged)
@@ -66,8 +85,10 @@ def workflow_update(*, workflow, data, partial=False, actor=None):
     if changed_versioned:
         workflow.version += 1
     workflow.save()
+    if changed_versioned:
+        _record_version(workflow, user=user, comment=comment)
     audit_record(
-        actor=actor,
+        actor=user,
         action=AuditAction.WORKFLOW_UPDATED,
         target_id=workflow.pk,
         details={"fields": sorted(key for key in data if key in WRITABLE_FIELDS), "version": workflow.version},
@@ -75,8 +96,24 @@ def workflow_update(*, workflow, data, partial=False, actor=None):
     return workflow
 
 
+def workflow_rollback(*, workflow, version, user=None):
+    """Make a new version whose definition equals version `version`; nothing changes if it already does."""
+    old = WorkflowVersion.objects.filter(workflow=workflow, version=version).first()
+    if old is None:
+        raise DefinitionError([{"path": "version", "message": f"This workflow has no version {version!r}."}])
+    return workflow_update(
+        workflow=workflow, data=old.definition(), partial=True, user=user, comment=f"Rolled back to version {version}"
+    )
+
+
+def workflow_create_from_template(*, slug, parameters=None, name=None, status=None, user=None):
+    """Create a workflow from a library template, its `[[parameters]]` filled in."""
+    definition = template_render(slug, parameters, name=name, status=status)
+    return workflow_create(data=definition, user=user, comment=f"Created from template {slug}")
+
+
 @transaction.atomic
-def workflow_delete(*, workflow, actor=None):
+def workflow_delete(*, workflow, user=None):
     """Delete a workflow that never ran; one with executions must be archived instead."""
     count = workflow.executions.count()
     if count:
@@ -85,7 +122,7 @@ def workflow_delete(*, workflow, actor=None):
             'archive it instead (PATCH {"status": "ARCHIVED"}).'
         )
     audit_record(
-        actor=actor, action=AuditAction.WORKFLOW_DELETED, target_id=workflow.pk, details={"name": workflow.name}
+        actor=user, action=AuditAction.WORKFLOW_DELETED, target_id=workflow.pk, details={"name": workflow.name}
     )
     workflow.delete()
 

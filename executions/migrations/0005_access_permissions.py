@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('executions', '0003_stepexecution_resent_at_alter_stepexecution_status_and_more'),
+        ('executions', '0004_triggerfiring'),
     ]
 
     operations = [

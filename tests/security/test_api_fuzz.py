@@ -48,7 +48,7 @@ def seeded(editor, settings, monkeypatch, wsgi_in_test_transaction):
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
     # The sync wait of POST /api/orchestration/execute would poll for up to 30 s per example.
     monkeypatch.setattr(execution_services, "execution_wait", lambda *, execution, timeout_ms=None, **_: execution)
-    workflow = workflow_services.workflow_create(data=WORKFLOW, actor=editor)
+    workflow = workflow_services.workflow_create(data=WORKFLOW, user=editor)
     execution = execution_services.execution_start(workflow=workflow, input={"leadId": "l1"}, actor=editor)
     WorkflowExecution.objects.filter(pk=execution.pk).update(request_id="req_1", status="RUNNING")
     breaker_get_or_create(service_id="carrier-a-api")

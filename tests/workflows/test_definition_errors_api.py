@@ -274,7 +274,7 @@ CASES = [
         "SCHEDULE trigger without cron or interval",
         workflow(http("a"), triggers=[{"type": "MANUAL"}, {"type": "SCHEDULE", "config": {}}]),
         "triggers[1].config",
-        "Give at least one of cron, interval.",
+        "Give exactly one of cron, interval.",
     ),
     (
         "unknown trigger type",
@@ -446,7 +446,7 @@ def test_a_valid_definition_using_every_step_type_is_accepted(api):
         *steps,
         triggers=[
             {"type": "SCHEDULE", "config": {"cron": "0 * * * *"}},
-            {"type": "WEBHOOK", "config": {}},
+            {"type": "WEBHOOK", "config": {"secretRef": "webhooks.test"}},
             {"type": "API"},
         ],
         errorHandlers=[{"stepId": "fetch", "errorTypes": ["TIMEOUT"], "handlerStepId": "notify"}],

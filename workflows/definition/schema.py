@@ -295,22 +295,45 @@ TRIGGER = {
     },
     "required": ["type"],
     "additionalProperties": False,
-    "allOf": [
-        {
-            "if": {"properties": {"type": {"const": "EVENT"}}},
-            "then": {
-                "required": ["config"],
-                "properties": {"config": {"required": ["eventType"], "properties": {"eventType": FIELD_PATH}}},
-            },
-        },
-        {
-            "if": {"properties": {"type": {"const": "SCHEDULE"}}},
-            "then": {
-                "required": ["config"],
-                "properties": {"config": {"anyOf": [{"required": ["cron"]}, {"required": ["interval"]}]}},
-            },
-        },
-    ],
+}
+
+# A trigger's config by type (checked by the validator, with cron and time zone semantics on top).
+SCHEDULE_TRIGGER = {
+    "type": "object",
+    "properties": {
+        "cron": {"type": "string", "minLength": 1, "maxLength": 200},
+        "timezone": {"type": "string", "minLength": 1, "maxLength": 64},
+        "interval": {"type": "integer", "minimum": 1, "maximum": 366 * 24 * 3600},
+        "missedRuns": {"enum": ["skip", "catchUp"]},
+        "input": {"type": "object"},
+    },
+    "oneOf": [{"required": ["cron"]}, {"required": ["interval"]}],
+    "additionalProperties": False,
+}
+
+WEBHOOK_TRIGGER = {
+    "type": "object",
+    "properties": {
+        "secretRef": {"type": "string", "minLength": 1, "maxLength": 200},
+        "auth": {"enum": ["hmac", "token"]},
+    },
+    "required": ["secretRef"],
+    "additionalProperties": False,
+}
+
+EVENT_TRIGGER = {
+    "type": "object",
+    "properties": {"eventType": {"type": "string", "minLength": 1, "maxLength": 200}},
+    "required": ["eventType"],
+    "additionalProperties": False,
+}
+
+TRIGGER_CONFIG_SCHEMAS = {
+    "SCHEDULE": SCHEDULE_TRIGGER,
+    "WEBHOOK": WEBHOOK_TRIGGER,
+    "EVENT": EVENT_TRIGGER,
+    "MANUAL": {"type": "object"},
+    "API": {"type": "object"},
 }
 
 ERROR_TYPES = [

@@ -2,12 +2,22 @@
 
 import re
 from collections import deque
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 from django.conf import settings
 from jsonschema import Draft202012Validator
 
 from workflows.definition.graph import child_ids, find_cycle, nested_ids
-from workflows.definition.schema import ERROR_HANDLER, STEP, STEP_CONFIG_SCHEMAS, WORKFLOW
+from workflows.definition.schema import (
+    ERROR_HANDLER,
+    STEP,
+    STEP_CONFIG_SCHEMAS,
+    TRIGGER,
+    TRIGGER_CONFIG_SCHEMAS,
+    WORKFLOW,
+)
 
 MAX_DEPTH = 32
 
@@ -16,6 +26,8 @@ _step_validator = Draft202012Validator({"type": "array", "items": STEP})
 _single_step_validator = Draft202012Validator(STEP)
 _error_handlers_validator = Draft202012Validator({"type": "array", "items": ERROR_HANDLER, "maxItems": 500})
 _config_validators = {kind: Draft202012Validator(schema) for kind, schema in STEP_CONFIG_SCHEMAS.items()}
+_trigger_validator = Draft202012Validator(TRIGGER)
+_trigger_config_validators = {kind: Draft202012Validator(schema) for kind, schema in TRIGGER_CONFIG_SCHEMAS.items()}
 
 _REQUIRED = re.compile(r"^'(.+)' is a required property$")
 
@@ -234,6 +246,60 @@ def _step_errors(steps, error_handlers, prefix=""):
     return errors
 
 
+def cron_problem(expression):
+    """Return why a cron expression cannot be used, or None (five fields, or an @hourly-style alias)."""
+    if not expression.startswith("@") and len(expression.split()) != 5:
+        return "Give five fields (minute hour day-of-month month day-of-week), or an alias such as @hourly."
+    try:
+        # A valid expression that never matches (Feb 30) only shows when asked for its next time.
+        croniter(expression, datetime(2000, 1, 1)).get_next(datetime)
+    except (CroniterBadCronError, CroniterBadDateError, ValueError, KeyError) as error:
+        return f"Not a valid cron expression: {error}."
+    return None
+
+
+def zone_problem(name):
+    """Return why `name` is not an IANA time zone, or None."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"Unknown time zone {name!r}; use an IANA name such as Europe/Paris or UTC."
+    return None
+
+
+def _trigger_errors(triggers):
+    """Check each trigger's config against its type: cron, time zone, interval, eventType, secretRef."""
+    errors = []
+    webhooks = []
+    for index, trigger in enumerate(triggers):
+        if not _trigger_validator.is_valid(trigger):
+            continue  # its own errors are reported by the envelope schema
+        here = f"triggers[{index}]"
+        if "config" not in trigger and trigger["type"] not in ("MANUAL", "API"):
+            errors.append({"path": f"{here}.config", "message": "This field is required."})
+            continue
+        config = trigger.get("config", {})
+        problems = _schema_errors(_trigger_config_validators[trigger["type"]], config, f"{here}.config")
+        errors += problems
+        if trigger["type"] == "WEBHOOK":
+            webhooks.append(index)
+        if trigger["type"] != "SCHEDULE" or problems:
+            continue
+        if "cron" in config and (problem := cron_problem(config["cron"])):
+            errors.append({"path": f"{here}.config.cron", "message": problem})
+        if "timezone" in config and (problem := zone_problem(config["timezone"])):
+            errors.append({"path": f"{here}.config.timezone", "message": problem})
+    # The webhook URL belongs to the workflow, so one WEBHOOK trigger decides how it authenticates.
+    for index in webhooks[1:]:
+        errors.append(
+            {
+                "path": f"triggers[{index}].type",
+                "message": f"Only one WEBHOOK trigger per workflow (also triggers[{webhooks[0]}]).",
+            }
+        )
+    return errors
+
+
 def validate_definition(data, *, required=("name", "category", "steps")):
     """Validate a whole workflow payload; raise DefinitionError listing every problem."""
     if not isinstance(data, dict):
@@ -246,6 +312,8 @@ def validate_definition(data, *, required=("name", "category", "steps")):
     errors += _schema_errors(_workflow_validator, data)
     if isinstance(data.get("steps"), list):
         errors += _step_errors(data["steps"], data.get("errorHandlers") or [])
+    if isinstance(data.get("triggers"), list):
+        errors += _trigger_errors(data["triggers"])
     if errors:
         raise DefinitionError(errors)
     return data

@@ -21,7 +21,7 @@ def decrypt_secrets(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("workflows", "0002_workflow_retry_policy"),
+        ("workflows", "0003_workflowversion"),
     ]
 
     operations = [
