@@ -188,7 +188,7 @@ class WorkflowAdmin(admin.ModelAdmin):
 
         for workflow in queryset:
             try:
-                execution = workflow_run(workflow=workflow, source=TriggerSource.MANUAL)
+                execution = workflow_run(workflow=workflow, source=TriggerSource.MANUAL, actor=request.user)
             except APIException as error:
                 self.message_user(request, f"{workflow.name}: {error.detail}", messages.WARNING)
             else:
