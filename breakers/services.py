@@ -18,6 +18,9 @@ from breakers import state
 from breakers.models import BreakerTransition, CircuitBreaker, CircuitBreakerState
 
 CONFIG_FIELDS = {"threshold": "threshold", "timeout": "timeout", "halfOpenMaxCalls": "half_open_max_calls"}
+# A success in CLOSED with no failures counted only refreshes last_success_time: at most this
+# often, so calls to a healthy service do not all write (and queue on) its breaker's row.
+SUCCESS_REFRESH = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,9 @@ class Permit:
 
     service_id: str
     probe: bool = False
+    # The breaker was CLOSED, with no failures counted and a success recorded just now: a
+    # success of this call changes nothing worth a write.
+    settled: bool = False
 
 
 class BreakerOpen(Exception):
@@ -81,15 +87,30 @@ def _apply(breaker, decision, now):
 
 
 def breaker_acquire(*, service_id, lease_ms=60_000):
-    """Return a Permit for one call to the service, or raise BreakerOpen (no I/O was made)."""
-    current = CircuitBreaker.objects.filter(service_id=service_id).values_list("state", flat=True).first()
-    if current in (None, CircuitBreakerState.CLOSED):
-        if current is None:
-            breaker_get_or_create(service_id=service_id)
-        return Permit(service_id)  # the common case: one read, no lock
+    """Return a Permit for one call to the service, or raise BreakerOpen (no I/O was made).
+
+    One read decides every call that changes nothing (CLOSED, or OPEN before its timeout); only
+    a change of state (OPEN → HALF_OPEN, a probe slot) takes the row lock and decides again.
+    """
+    lease = timedelta(milliseconds=lease_ms)
+    breaker = CircuitBreaker.objects.annotate(db_now=Now()).filter(service_id=service_id).first()
+    if breaker is None:
+        breaker_get_or_create(service_id=service_id)
+        return Permit(service_id)  # a new breaker is CLOSED
+    decision = state.acquire(_snapshot(breaker), breaker.db_now, lease)
+    if not decision.changes and not decision.transition:
+        if not decision.allowed:
+            raise BreakerOpen(service_id, decision.retry_at, breaker.db_now)
+        settled = (
+            breaker.state == CircuitBreakerState.CLOSED
+            and breaker.failure_count == 0
+            and breaker.last_success_time is not None
+            and breaker.db_now - breaker.last_success_time < SUCCESS_REFRESH
+        )
+        return Permit(service_id, probe=decision.probe, settled=settled)
     with transaction.atomic():
         breaker = _locked(service_id)
-        decision = state.acquire(_snapshot(breaker), breaker.db_now, timedelta(milliseconds=lease_ms))
+        decision = state.acquire(_snapshot(breaker), breaker.db_now, lease)
         _apply(breaker, decision, breaker.db_now)
     if not decision.allowed:
         raise BreakerOpen(service_id, decision.retry_at, breaker.db_now)
@@ -98,6 +119,8 @@ def breaker_acquire(*, service_id, lease_ms=60_000):
 
 def breaker_record(*, permit, success, reason=""):
     """Record how a permitted call went, and move the breaker if that changes its state."""
+    if success and permit.settled:
+        return
     # A success in CLOSED only resets the count: one UPDATE, no lock.
     if (
         success

@@ -87,6 +87,9 @@ class StepExecution(models.Model):
         constraints = [models.UniqueConstraint(fields=["execution", "key"], name="unique_step_key_per_execution")]
         indexes = [
             models.Index(fields=["execution", "status"]),
+            # A step's context reads the completed results of its own scopes: one FOR_EACH item's
+            # lookup must not scan every completed record of a 10,000-item run.
+            models.Index(fields=["execution", "scope", "status"]),
             models.Index(fields=["parent", "item_index"]),
             models.Index(fields=["status", "scheduled_at"]),
             models.Index(fields=["status", "lease_expires_at"]),

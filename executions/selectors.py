@@ -22,7 +22,8 @@ class PercentileCont(Aggregate):
 
 
 def execution_list():
-    return WorkflowExecution.objects.select_related("workflow").defer("definition")
+    # The list shows workflowId only: no join, and never the copied definition.
+    return WorkflowExecution.objects.defer("definition")
 
 
 def execution_detail_queryset():

@@ -163,7 +163,7 @@ class ActiveOrchestrationViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[^/]+"
 
     def get_queryset(self):
-        return selectors.active_executions().select_related("workflow")
+        return selectors.active_executions()
 
     def get_object(self):
         key = self.kwargs["requestId"]

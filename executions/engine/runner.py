@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DataError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -115,8 +115,14 @@ def start(execution_id):
         if not sequence:
             finish_if_done(execution)
             return
+        execution.claim_next_at = now if _may_claim_inline(execution, now) else None
         first = _create_rows(execution, None, [ChildSpec(sequence[0])])[0]
-    run(first.pk)
+        claimed = first.status == S.RUNNING
+        execution.claim_next_at = execution.claimed_at_insert = None
+    if claimed:
+        _run_from(first)
+    else:
+        run(first.pk)
 
 
 # Set while this process's worker shuts down: the step that follows is then handed to the
@@ -135,14 +141,61 @@ def set_deadline(execution, now):
 def run(row_id):
     """Claim a step and run it, then keep running the steps that follow it inline."""
     row = claim(row_id)
+    if row is not None:
+        _run_from(row)
+
+
+def _run_from(row):
+    """Run a claimed step and the steps that follow it inline, until none is left to run here."""
     while row is not None:
         outcome, record_input = execute(row)
-        next_id = _record_retrying(row, outcome, record_input)
-        if next_id and STOPPING.is_set():
-            with transaction.atomic():
-                send_step(next_id)
+        following = _record_retrying(row, outcome, record_input)
+        if following is None:
             return
-        row = claim(next_id) if next_id else None
+        if STOPPING.is_set():
+            _hand_over(following)
+            return
+        # Claimed in the transaction that recorded this step; otherwise claim it now.
+        row = following if following.status == S.RUNNING else claim(following.pk)
+
+
+def _hand_over(row):
+    """Give the next step to the broker for another worker (this one is shutting down)."""
+    with transaction.atomic():
+        if row.status == S.RUNNING:
+            _claimed(row).update(status=S.PENDING, started_at=None, lease_expires_at=None)
+        send_step(row.pk)
+
+
+def _may_claim_inline(execution, now):
+    """Whether a step created now may be claimed by this worker at once, to run inline."""
+    if STOPPING.is_set() or execution.status != S.RUNNING:
+        return False
+    return not (execution.deadline and now >= execution.deadline)  # else claim() times it out
+
+
+def _claim_created(row, now):
+    """Claim a step created in this transaction, to run it inline once the transaction commits.
+
+    The same conditional UPDATE as claim(), with the execution's status checked in the same
+    statement: a pause or cancel committed meanwhile leaves the step PENDING for its resume.
+    Saves the claim's read and its own commit on every inline step. Returns True if claimed.
+    """
+    if row.status != S.PENDING or row.scheduled_at is not None or STOPPING.is_set():
+        return False
+    execution = row.execution
+    if execution.deadline and now >= execution.deadline:
+        return False  # claim() times the execution out
+    lease_until = now + timedelta(milliseconds=_lease_ms(execution, row))
+    running = WorkflowExecution.objects.filter(pk=OuterRef("execution_id"), status=S.RUNNING)
+    claimed = (
+        StepExecution.objects.filter(pk=row.pk, status=S.PENDING, scheduled_at__isnull=True)
+        .filter(Exists(running))
+        .update(status=S.RUNNING, started_at=now, lease_expires_at=lease_until)
+    )
+    if claimed:
+        row.status, row.started_at, row.lease_expires_at = S.RUNNING, now, lease_until
+    return bool(claimed)
 
 
 def _claimed(row):
@@ -293,7 +346,9 @@ def recover_lost_step(row_id):
             if row.execution.status == S.RUNNING:
                 send_step(row.pk)  # a PAUSED run's resume sends it
             return True
-    _record_retrying(row, Failed(error), row.input)
+    following = _record_retrying(row, Failed(error), row.input)
+    if following is not None:
+        _hand_over(following)  # the sweep runs no steps: what follows goes to a worker
     return True
 
 
@@ -301,7 +356,11 @@ def recover_lost_step(row_id):
 
 
 def _steps_by_id(execution):
-    return {step["id"]: step for step in execution.definition.get("steps", [])}
+    # An execution's definition never changes: index it once per loaded execution.
+    cached = getattr(execution, "_steps_by_id", None)
+    if cached is None:
+        cached = execution._steps_by_id = {step["id"]: step for step in execution.definition.get("steps", [])}
+    return cached
 
 
 def _visible_scopes(scope):
@@ -451,13 +510,19 @@ def _error_fields(error, secrets):
 
 
 def record(row, outcome, record_input):
-    """Save a step's outcome and create what follows; return the id of a step to run inline."""
+    """Save a step's outcome and create what follows; return the step to run inline (claimed if it could be)."""
     now = timezone.now()
     secrets = getattr(outcome, "secrets", set())
     with transaction.atomic():
         to_run = []
         base = _claimed(row)
-        if _execution_status(row.execution) in TERMINAL:
+        # Read once: what follows in this transaction (next steps, joins) goes by it.
+        row.execution.status = _execution_status(row.execution)
+        # The next step of this execution may be inserted already claimed (RUNNING, leased) by
+        # this worker: the same claim as later, minus a statement and a commit per step.
+        row.execution.claim_next_at = now if _may_claim_inline(row.execution, now) else None
+        row.execution.claimed_at_insert = None
+        if row.execution.status in TERMINAL:
             # The run ended (cancelled, timed out, failed elsewhere) while this step ran.
             finished = {Completed: S.COMPLETED, Failed: S.FAILED}.get(type(outcome), S.CANCELLED)
             base.update(
@@ -494,9 +559,15 @@ def record(row, outcome, record_input):
             to_run = _record_fork(row, outcome, record_input, now, secrets)
         else:
             raise TypeError(f"Unknown outcome {outcome!r}")
+        claimed_at_insert = getattr(row.execution, "claimed_at_insert", None)
+        row.execution.claim_next_at = row.execution.claimed_at_insert = None
+        if claimed_at_insert is not None and (not to_run or to_run[0] is not claimed_at_insert):
+            _hand_over(claimed_at_insert)  # not the one to run inline: back to PENDING, and sent
         for other in to_run[1:]:
             send_step(other.pk)
-    return to_run[0].pk if to_run else None
+        if to_run and to_run[0].status == S.PENDING:
+            _claim_created(to_run[0], now)
+    return to_run[0] if to_run else None
 
 
 def _record_failure(row, outcome, record_input, now, secrets):
@@ -588,8 +659,12 @@ def _record_fork(row, fork, record_input, now, secrets):
 
 
 def main_sequence_of(execution):
-    definition = execution.definition
-    return main_sequence(definition.get("steps", []), definition.get("errorHandlers") or [])
+    cached = getattr(execution, "_main_sequence", None)
+    if cached is None:
+        definition = execution.definition
+        cached = main_sequence(definition.get("steps", []), definition.get("errorHandlers") or [])
+        execution._main_sequence = cached
+    return list(cached)
 
 
 def _definition_config(row):
@@ -643,6 +718,13 @@ def _create_rows(execution, parent, specs, status=S.PENDING):
                 completed_at=now if status == S.SKIPPED else None,
             )
         )
+    claim_at = getattr(execution, "claim_next_at", None)
+    if claim_at is not None and status == S.PENDING and rows:
+        # Set by record(): the first step created in its transaction is claimed with its INSERT.
+        first = rows[0]
+        first.status, first.started_at = S.RUNNING, claim_at
+        first.lease_expires_at = claim_at + timedelta(milliseconds=_lease_ms(execution, first))
+        execution.claim_next_at, execution.claimed_at_insert = None, first
     StepExecution.objects.bulk_create(rows)
     for row in rows:
         row.execution = execution
@@ -750,7 +832,7 @@ def _next_top_level(row):
     sequence = main_sequence_of(row.execution)
     position = sequence.index(row.step_id) if row.step_id in sequence else len(sequence)
     if position + 1 < len(sequence):
-        if _execution_status(row.execution) not in GOING_ON:
+        if row.execution.status not in GOING_ON:  # as read in this transaction
             return []
         return _create_rows(row.execution, None, [ChildSpec(sequence[position + 1])])
     finish_if_done(row.execution)
@@ -773,12 +855,10 @@ def _children_results(parent):
 
 def _join(child, *, succeeded, error=None):
     """Tell a container one of its children finished; start more children or finish it."""
-    parent = (
-        StepExecution.objects.select_for_update(of=("self",))
-        .select_related("execution")
-        .defer("input")
-        .get(pk=child.parent_id)
-    )
+    # The parent's execution is the child's, whose status record() read in this transaction:
+    # no join, and the (possibly large) definition is not parsed again on every child.
+    parent = StepExecution.objects.select_for_update().defer("input").get(pk=child.parent_id)
+    parent.execution = child.execution
     detached = parent.status == S.COMPLETED
     if parent.status != S.WAITING and not detached:
         # The container already failed or was cancelled: nothing goes on from here, but this
@@ -792,7 +872,7 @@ def _join(child, *, succeeded, error=None):
     StepExecution.objects.filter(pk=parent.pk).update(state=join.state)
     parent.state = join.state
     to_run = []
-    if join.start and _execution_status(parent.execution) in GOING_ON:
+    if join.start and parent.execution.status in GOING_ON:  # read with the lock above
         to_run = _create_rows(parent.execution, parent, join.start)
     if not join.done:
         return to_run

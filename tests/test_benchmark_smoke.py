@@ -1,0 +1,47 @@
+"""`manage.py benchmark --smoke` prints a row for every scenario and leaves nothing behind.
+
+Figures are not asserted: the benchmark checks its own targets, and timings in tests flake.
+"""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from executions.benchmarks.registry import SCENARIOS
+from executions.models import WorkflowExecution
+from workflows.models import Workflow
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smoke_run_prints_every_scenario_and_cleans_up():
+    out = io.StringIO()
+
+    call_command("benchmark", "--smoke", stdout=out, stderr=io.StringIO())
+
+    text = out.getvalue()
+    assert "database: " in text and "broker: " in text and "workers: " in text
+    rows = [line for line in text.splitlines() if line.startswith("| B")]
+    assert {line.split("|")[1].strip() for line in rows} == set(SCENARIOS)
+    assert not [line for line in rows if "error:" in line], text
+    assert all(
+        line.rstrip(" |").split("|")[-1].strip().split()[0] in {"PASS", "MISS", "INFO", "SKIPPED"} for line in rows
+    )
+    assert Workflow.objects.count() == 0 and WorkflowExecution.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_with_other_data_is_refused(make_workflow):
+    make_workflow([], name="Somebody's workflow")
+
+    with pytest.raises(CommandError, match="1 workflows and 0 executions"):
+        call_command("benchmark", "--smoke", "--scenarios", "B1", stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert Workflow.objects.count() == 1
+
+
+def test_unknown_scenarios_and_sizes_are_refused():
+    with pytest.raises(CommandError, match="Unknown scenario"):
+        call_command("benchmark", "--scenarios", "B42", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="Bad --size"):
+        call_command("benchmark", "--size", "nonsense=1", stdout=io.StringIO())

@@ -1,0 +1,33 @@
+"""List counts are exact up to a bound; past it (on PostgreSQL) the planner's estimate, never a full scan."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from executions.models import WorkflowExecution
+from orchestration_site import pagination
+
+
+def test_counts_below_the_bound_are_exact(api, db):
+    WorkflowExecution.objects.bulk_create([WorkflowExecution() for _ in range(7)])
+
+    assert api.get("/api/v1/executions", {"pageSize": 2}).json()["count"] == 7
+
+
+def test_counts_past_the_bound_read_at_most_the_bound(api, db, monkeypatch):
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 3)
+    WorkflowExecution.objects.bulk_create([WorkflowExecution() for _ in range(7)])
+
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get("/api/v1/executions", {"pageSize": 2}).json()
+
+    assert len(body["results"]) == 2
+    if connection.vendor == "postgresql":
+        assert body["count"] >= 4  # the planner's estimate, never below what was counted
+        counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+        assert counts and all("LIMIT 4" in sql for sql in counts)
+        # The estimate is reused: the next request is the token, the bounded count and the page.
+        with CaptureQueriesContext(connection) as again:
+            assert api.get("/api/v1/executions", {"pageSize": 2}).json()["count"] == body["count"]
+        assert len(again) == 3
+    else:
+        assert body["count"] == 7
