@@ -49,6 +49,26 @@ def _unstorable_string(data):
     return None
 
 
+class UnsafeJSON(ValueError):
+    """Text that parses as JSON but holds what cannot be stored (NUL, an unpaired surrogate) or nests too deep."""
+
+
+def strict_loads(text):
+    """Parse JSON text, refusing NaN, ±Infinity and numbers out of float range (ValueError)."""
+    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+
+
+def safe_loads(text):
+    """Parse JSON text as the API does: no NaN or ±Infinity, no NUL or unpaired surrogate; raise ValueError."""
+    try:
+        data = strict_loads(text)
+    except RecursionError:
+        raise UnsafeJSON("JSON nested too deeply.") from None
+    if "\\u" in text and (problem := _unstorable_string(data)):
+        raise UnsafeJSON(problem)
+    return data
+
+
 class SafeJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -58,12 +78,8 @@ class SafeJSONParser(JSONParser):
         if not raw.strip():
             raise exceptions.ParseError("Request body is empty; expected JSON.")
         try:
-            text = raw.decode((parser_context or {}).get("encoding") or "utf-8")
-            data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
-        except RecursionError:
-            raise exceptions.ParseError("JSON nested too deeply.") from None
+            return safe_loads(raw.decode((parser_context or {}).get("encoding") or "utf-8"))
+        except UnsafeJSON as exc:
+            raise exceptions.ParseError(str(exc)) from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise exceptions.ParseError(f"JSON parse error: {exc}") from None
-        if "\\u" in text and (problem := _unstorable_string(data)):
-            raise exceptions.ParseError(problem)
-        return data

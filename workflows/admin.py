@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django_json_widget.widgets import JSONEditorWidget
 from rest_framework.exceptions import APIException
 
+from orchestration_site.parsers import safe_loads
 from workflows import library, selectors, services, transfer
 from workflows.definition import DefinitionError, validate_definition
 from workflows.models import ConfigEntry, Workflow, WorkflowStatus
@@ -101,7 +102,7 @@ class ImportForm(forms.Form):
         if not text.strip():
             raise forms.ValidationError("Choose a file or paste a bundle.")
         try:
-            cleaned["payload"] = json.loads(text)
+            cleaned["payload"] = safe_loads(text)  # as the API parses it: nothing unstorable
         except ValueError as error:
             raise forms.ValidationError(f"Not JSON: {error}.") from None
         return cleaned
@@ -433,3 +434,10 @@ class ConfigEntryAdmin(admin.ModelAdmin):
     @admin.display(description="value")
     def shown_value(self, obj):
         return "***" if obj.is_secret else str(obj.value)[:80]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and obj.is_secret and not self.has_change_permission(request, obj):
+            # A view-only page renders each field from the model, i.e. the decrypted value: show the mask.
+            return ["shown_value" if name == "value" else name for name in fields]
+        return fields

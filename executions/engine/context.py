@@ -1,7 +1,7 @@
 """The variables a step sees: input, earlier outputs, extracted variables, config, item, error."""
 
 from executions.engine.resolver import MISSING, dig, split_path
-from orchestration_site.masking import SECRET_MASK, mask  # noqa: F401  (one masking mechanism, re-exported)
+from orchestration_site.masking import SECRET_MASK, mask, secret_strings  # noqa: F401  (one masking mechanism, re-exported)
 
 
 class ConfigStore:
@@ -20,20 +20,11 @@ class ConfigStore:
         return MISSING
 
     def secrets(self):
-        """Return every string held by a secret value, for masking."""
+        """Return every string held by a secret value, for masking (the same strings the records mask)."""
         found = set()
-        stack = [self.values[key] for key in self.secret_keys if key in self.values]
-        while stack:
-            value = stack.pop()
-            if isinstance(value, str):
-                if value:
-                    found.add(value)
-            elif isinstance(value, dict):
-                stack.extend(value.values())
-            elif isinstance(value, list):
-                stack.extend(value)
-            elif value is not None:
-                found.add(str(value))
+        for key in self.secret_keys:
+            if key in self.values:
+                found |= secret_strings(self.values[key])
         return found
 
 

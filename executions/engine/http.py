@@ -28,6 +28,7 @@ from executions.engine.errors import (
 )
 from executions.engine.outbound import DestinationBlocked, GuardedAdapter
 from orchestration_site.masking import mask_known
+from orchestration_site.parsers import strict_loads
 
 EXCERPT_CHARS = 500
 # Read this much past the stored size, so a secret cut by the limit is still recognised and masked.
@@ -54,10 +55,19 @@ def max_response_bytes():
     return settings.ORCHESTRATION.get("MAX_RESPONSE_BYTES", 1_000_000)
 
 
+class _Session(requests.Session):
+    """A session that leaves redirects to `send`, which checks each hop itself."""
+
+    def resolve_redirects(self, *args, **kwargs):
+        # requests prepares the next hop even with allow_redirects=False (Response.next); a Location it
+        # cannot parse would raise ValueError there, before `send` could answer it as the service's error.
+        return iter(())
+
+
 def session():
     """Return this thread's pooled session (requests.Session is not shared across threads)."""
     if getattr(_local, "session", None) is None:
-        session = requests.Session()
+        session = _Session()
         session.trust_env = False  # no proxy from the environment may bypass the address check
         # The session outlives one execution: a cookie one service set must never reach a later call.
         session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
@@ -153,7 +163,8 @@ def decode_body(response, raw, limit):
     if len(raw) <= limit:
         if "json" in content_type:
             try:
-                return without_nul(json.loads(text)), None
+                # NaN and Infinity are not JSON and no database stores them as JSON: such a body stays text.
+                return without_nul(strict_loads(text)), None
             except ValueError:
                 pass
         return without_nul(text), None
@@ -177,9 +188,18 @@ def _request_body_size(json_body, data):
 
 def _next_hop(method, url, response, headers, credentials):
     """Return (method, url, headers, keeps_body) for the hop a redirect asks for."""
-    location = urljoin(url, response.headers["Location"])
-    checked_scheme(location)
-    if origin(location) != origin(url):
+    location = response.headers["Location"]
+    try:
+        location = urljoin(url, location)
+        checked_scheme(location)
+        moved = origin(location) != origin(url)
+    except ValueError as error:  # a port out of range, a broken IPv6 literal: the service's answer is unusable
+        raise StepError(
+            HTTP_ERROR,
+            f"{method} {url} redirected to {location}, which cannot be followed: {error}.",
+            status=response.status_code,
+        ) from None
+    if moved:
         # Credentials were meant for the origin the step named, not for whoever it redirects to.
         private = {name.lower() for name in credentials} | CREDENTIAL_HEADERS
         headers = {

@@ -6,7 +6,6 @@ within TOLERANCE_S of the server's clock. Token: `X-Webhook-Token: <secret>`. `X
 names a delivery; a delivery id (or, with HMAC, a signature) is accepted once per workflow.
 """
 
-import hashlib
 import hmac
 import io
 import logging
@@ -14,6 +13,8 @@ import time
 
 from rest_framework import exceptions, status
 
+# The same HMAC as WEBHOOK_CALL signs with: `sign(secret, timestamp, body)` is what senders compute.
+from executions.engine.steps.webhook_call import sign
 from executions.models import TriggerFiring, TriggerSource
 from executions.triggers.firings import enabled_triggers, firing_create
 from orchestration_site.parsers import SafeJSONParser
@@ -21,6 +22,8 @@ from workflows.models import ConfigEntry, Workflow, WorkflowStatus
 
 TOLERANCE_S = 300
 MAX_DELIVERY_ID = 200
+# Unix seconds fit in far fewer digits; int() of a longer header would be slow, or refused with ValueError.
+MAX_TIMESTAMP_DIGITS = 20
 logger = logging.getLogger(__name__)
 
 
@@ -50,18 +53,13 @@ def webhook_secret(*, ref):
     return entry.value
 
 
-def sign(secret, timestamp, body):
-    """Return the `X-Webhook-Signature` value for a body sent at `timestamp` (what senders compute)."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
-
-
 def verify_hmac(*, secret, headers, body, now):
     """Check the HMAC signature and the timestamp window; return the signature's hex digest."""
     timestamp, signature = headers.get("X-Webhook-Timestamp"), headers.get("X-Webhook-Signature")
     if not timestamp or not signature:
         raise WebhookUnauthorized("X-Webhook-Timestamp and X-Webhook-Signature headers are required.")
-    if not (timestamp.isascii() and timestamp.isdigit()) or abs(now - int(timestamp)) > TOLERANCE_S:
+    digits = timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS
+    if not digits or abs(now - int(timestamp)) > TOLERANCE_S:
         raise WebhookForbidden(f"X-Webhook-Timestamp must be Unix seconds within {TOLERANCE_S} s of now.")
     expected = sign(secret, timestamp, body)
     if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
@@ -110,6 +108,9 @@ def webhook_receive(*, workflow_id, headers, body, now=None):
     delivery_id = (headers.get("X-Delivery-Id") or "").strip() or None
     if delivery_id is not None and len(delivery_id) > MAX_DELIVERY_ID:
         raise exceptions.ValidationError({"X-Delivery-Id": f"At most {MAX_DELIVERY_ID} characters."})
+    if delivery_id is not None and not delivery_id.isprintable():
+        # PostgreSQL cannot store NUL, and no sender's id needs control characters.
+        raise exceptions.ValidationError({"X-Delivery-Id": "Printable characters only."})
     firing = firing_create(
         workflow=workflow,
         source=TriggerSource.WEBHOOK,

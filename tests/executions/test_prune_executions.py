@@ -85,7 +85,14 @@ def test_ages(text, expected):
 
 
 @pytest.mark.parametrize(
-    "args", [["--older-than", "30"], ["--older-than", "soon"], ["--older-than", "1d", "--batch-size", "0"]]
+    "args",
+    [
+        ["--older-than", "30"],
+        ["--older-than", "soon"],
+        ["--older-than", "1d", "--batch-size", "0"],
+        ["--older-than", "99999999999w"],  # beyond any date: a clear error, not an OverflowError traceback
+        ["--older-than", "1000000w"],  # a date before year 1
+    ],
 )
 def test_bad_arguments_fail_clearly(runs, args):
     with pytest.raises(CommandError):

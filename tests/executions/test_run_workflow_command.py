@@ -9,7 +9,7 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
-from executions.models import WorkflowExecution
+from executions.models import TriggerFiring, WorkflowExecution
 from tests.support import processes
 from workflows import services
 
@@ -66,6 +66,31 @@ def test_without_wait_it_queues_and_returns(worker, server):
     assert WorkflowExecution.objects.count() == 1
 
 
+def test_a_command_run_is_recorded_as_a_manual_firing(worker, server):
+    # Every start is recorded as a firing (README, Triggers), the command's too.
+    server.route("POST", "/ok", json={})
+    workflow = make(server)
+
+    run("Ping", "--wait")
+
+    firing = TriggerFiring.objects.get(workflow=workflow)
+    assert firing.source == "MANUAL"
+    assert firing.execution == WorkflowExecution.objects.get()
+
+
+def test_a_workflow_whose_manual_triggers_are_disabled_is_refused(db, server):
+    workflow = make(server)
+    services.workflow_update(
+        workflow=workflow, data={"triggers": [{"type": "MANUAL", "config": {}, "isEnabled": False}]}, partial=True
+    )
+
+    with pytest.raises(CommandError, match="disabled") as error:
+        run("Ping")
+
+    assert error.value.returncode == 2
+    assert not WorkflowExecution.objects.exists()
+
+
 def test_a_run_still_going_at_the_timeout_exits_3(worker, server):
     server.route("POST", "/slow", json={}, delay=2.0)
     make(server, "/slow")
@@ -83,6 +108,9 @@ def test_a_run_still_going_at_the_timeout_exits_3(worker, server):
         (["Nope"], "No workflow with id or name 'Nope'"),
         (["Ping", "--input", "{nope"], "--input is not JSON"),
         (["Ping", "--input", "[1]"], "must be a JSON object"),
+        # Python's json reads these, no database stores them: refused as the API refuses them.
+        (["Ping", "--input", '{"n": NaN}'], "--input is not JSON"),
+        (["Ping", "--input", '{"n": "a\\u0000b"}'], "--input is not JSON"),
         (["Draft"], "not ACTIVE"),
     ],
 )

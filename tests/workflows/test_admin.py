@@ -328,3 +328,18 @@ def test_anonymous_visitors_are_sent_to_the_login_page(db):
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
     assert not ConfigEntry.objects.exists()
+
+
+def test_a_secret_config_value_is_not_shown_to_a_view_only_staff_user(db):
+    # Without the change permission the admin renders every field read-only, from the decrypted value.
+    entry = services.config_set(key="carrierA", value={"apiKey": "key-A-123"}, is_secret=True)
+    viewer = User.objects.create_user("config-viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_configentry"))
+    client = Client()
+    client.force_login(viewer)
+
+    page = client.get(f"/admin/workflows/configentry/{entry.pk}/change/")
+
+    assert page.status_code == 200
+    assert "key-A-123" not in page.content.decode()
+    assert "***" in page.content.decode()

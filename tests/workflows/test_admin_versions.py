@@ -163,6 +163,18 @@ def test_the_import_page_shows_errors_and_writes_nothing(staff, workflow):
     assert not Workflow.objects.filter(name="Bad").exists()
 
 
+@pytest.mark.parametrize("value", ['"a\\u0000b"', "NaN", '"\\ud800"'], ids=["NUL", "NaN", "unpaired surrogate"])
+def test_the_import_page_refuses_json_the_database_cannot_store(staff, db, value):
+    # The API's parser refuses these with a 400; pasted into the admin they must not be a 500.
+    bad = '{"name": "Odd", "category": "t", "steps": [], "metadata": {"note": VALUE}}'.replace("VALUE", value)
+
+    response = staff.post(f"{BASE}/import/", {"text": bad, "on_conflict": "skip"})
+
+    assert response.status_code == 200
+    assert "Not JSON" in response.content.decode()
+    assert not Workflow.objects.filter(name="Odd").exists()
+
+
 def test_the_import_page_accepts_an_uploaded_file(staff, workflow):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -99,7 +99,16 @@ def test_a_bad_file_among_several_writes_nothing(db, tmp_path):
     assert not Workflow.objects.exists()
 
 
-@pytest.mark.parametrize(("content", "message"), [(None, "No such file"), ("{nope", "not JSON")])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "No such file"),
+        ("{nope", "not JSON"),
+        # Valid for Python's json module, but no database stores them: refused as the API refuses them.
+        ('{"name": "Odd", "category": "t", "steps": [], "metadata": {"n": NaN}}', "not JSON"),
+        ('{"name": "Odd", "category": "t", "steps": [], "description": "a\\u0000b"}', "not JSON"),
+    ],
+)
 def test_unreadable_input_fails_clearly(db, tmp_path, content, message):
     path = tmp_path / "in.json"
     if content is not None:

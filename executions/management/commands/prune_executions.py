@@ -30,11 +30,13 @@ class Command(BaseCommand):
     def handle(self, *args, older_than, batch_size, dry_run, **options):
         try:
             age = parse_age(older_than)
+            cutoff = timezone.now() - age
         except ValueError as error:
             raise CommandError(str(error)) from None
+        except OverflowError:
+            raise CommandError(f"--older-than {older_than} reaches past any date.") from None
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
-        cutoff = timezone.now() - age
         if dry_run:
             count = services.execution_prune(older_than=cutoff, dry_run=True)
             self.stdout.write(f"Would delete {count} execution(s) that ended before {cutoff:%Y-%m-%d %H:%M:%S %Z}.")

@@ -7,9 +7,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework.exceptions import APIException
 
-from executions import services
-from executions.models import StepExecution, WorkflowExecution
+from executions.models import StepExecution, TriggerSource, WorkflowExecution
 from executions.statuses import TERMINAL
+from executions.triggers import manual
+from orchestration_site.parsers import safe_loads
 from workflows import selectors
 
 # Exit codes: 0 COMPLETED (or queued without --wait), 1 the run ended otherwise,
@@ -33,14 +34,19 @@ class Command(BaseCommand):
         except LookupError as error:
             raise CommandError(str(error), returncode=USAGE_EXIT) from None
         try:
-            payload = json.loads(input)
+            payload = safe_loads(input)  # as the API parses it: NaN, NUL and unpaired surrogates cannot be stored
         except ValueError as error:
             raise CommandError(f"--input is not JSON: {error}.", returncode=USAGE_EXIT) from None
         if not isinstance(payload, dict):
             raise CommandError("--input must be a JSON object.", returncode=USAGE_EXIT)
         try:
-            execution = services.execution_start(
-                workflow=found, input=payload, metadata={"source": "run_workflow"}, test_run=test_run
+            # A run by hand, recorded as a MANUAL firing like the admin's (a disabled MANUAL trigger refuses).
+            execution = manual.workflow_run(
+                workflow=found,
+                source=TriggerSource.MANUAL,
+                input=payload,
+                metadata={"source": "run_workflow"},
+                test_run=test_run,
             )
         except APIException as error:
             raise CommandError(str(error.detail), returncode=USAGE_EXIT) from None

@@ -151,6 +151,14 @@ def test_secrets_collects_every_string_of_secret_values_only():
     assert store.secrets() == {"key-A", "s1", "42", "tok"}
 
 
+def test_booleans_in_a_secret_value_are_not_secrets():
+    # As the records' masking (orchestration_site/masking.py) treats them: else "True" in any text becomes ***.
+    store = ConfigStore({"carrierA": {"apiKey": "key-A", "sandbox": True, "pin": 1234}}, secret_keys=["carrierA"])
+
+    assert store.secrets() == {"key-A", "1234"}
+    assert mask("sandbox=True", store.secrets()) == "sandbox=True"
+
+
 def test_no_secret_keys_no_secrets():
     assert ConfigStore({"a": "b"}).secrets() == set()
 

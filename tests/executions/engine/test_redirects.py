@@ -152,3 +152,19 @@ def test_cookies_a_service_sets_are_never_sent_on_later_calls(server):
     call({"url": server.url("/later")})
 
     assert "Cookie" not in server.received("GET", "/later")[0]["headers"]
+
+
+@pytest.mark.parametrize(
+    "location", ["http://localhost:99999/x", "http://[::1/x"], ids=["port out of range", "bad IPv6"]
+)
+@pytest.mark.parametrize("follow", [True, False], ids=["followed", "not followed"])
+def test_a_redirect_to_a_malformed_location_is_the_services_http_error(server, location, follow):
+    # The service answered with a Location no client can follow: its answer, not a bug in the step.
+    server.route("GET", "/old", status=302, json={}, headers={"Location": location})
+
+    with pytest.raises(StepError) as caught:
+        call({"url": server.url("/old"), "followRedirects": follow})
+
+    assert caught.value.error_type == HTTP_ERROR and caught.value.status == 302
+    if follow:
+        assert location in caught.value.message

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tests.conftest import steps_of
 from workflows import services
 
@@ -105,3 +107,14 @@ def test_a_nul_character_in_a_response_is_stored(worker, server, run_workflow):
 
     assert execution.status == "COMPLETED", execution.error
     assert execution.steps_executed.get(key="nul").output["body"] == {"name": "a\ufffdb"}
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")], ids=["NaN", "Infinity"])
+def test_a_response_with_nan_or_infinity_is_stored_as_text(worker, server, run_workflow, value):
+    # Not JSON, and no database stores it as JSON: the body is kept as the text the service sent.
+    server.route("GET", "/odd", json={"price": value})
+
+    execution = run_workflow([{"id": "odd", "type": "HTTP_REQUEST", "config": {"url": server.url("/odd")}}])
+
+    assert execution.status == "COMPLETED", execution.error
+    assert execution.steps_executed.get(key="odd").output["body"] == json.dumps({"price": value})

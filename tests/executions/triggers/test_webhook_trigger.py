@@ -205,3 +205,20 @@ def test_the_webhook_ignores_api_credentials(hook, api):
 
     assert response.status_code == 401
     assert not WorkflowExecution.objects.exists()
+
+
+def test_a_timestamp_too_long_to_be_a_time_is_403_not_a_500(hook):
+    # int() refuses more than 4,300 digits; a header that long must still be a plain refusal.
+    response = deliver(hook, timestamp="1" * 5000)
+
+    assert response.status_code == 403, response.content
+    assert not WorkflowExecution.objects.exists()
+
+
+def test_a_delivery_id_with_control_characters_is_400_with_nothing_written(hook):
+    response = deliver(hook, delivery="d-\x00-1")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["path"] == "X-Delivery-Id"
+    assert not WorkflowExecution.objects.exists()
+    assert not TriggerFiring.objects.exists()

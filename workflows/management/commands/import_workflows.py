@@ -1,11 +1,11 @@
 """Import export bundles (or single workflows) from files or stdin."""
 
-import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from orchestration_site.parsers import safe_loads
 from workflows import transfer
 from workflows.definition import DefinitionError
 
@@ -47,6 +47,6 @@ def _read(name, stdin):
     except OSError as error:
         raise CommandError(f"{name}: {error.strerror}.") from None
     try:
-        return json.loads(text)
+        return safe_loads(text)  # as the API parses it: NaN, NUL and unpaired surrogates cannot be stored
     except ValueError as error:
         raise CommandError(f"{name}: not JSON ({error}).") from None
