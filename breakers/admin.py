@@ -108,12 +108,19 @@ class CircuitBreakerAdmin(admin.ModelAdmin):
     @admin.action(description="Reset to CLOSED (zero counters)", permissions=["change"])
     def reset_breakers(self, request, queryset):
         for breaker in queryset:
-            services.breaker_reset(breaker=breaker)
+            services.breaker_reset(breaker=breaker, actor=request.user)
         self.message_user(request, f"Reset {queryset.count()} breaker(s).", messages.SUCCESS)
+
+    def delete_model(self, request, obj):
+        services.breaker_delete(breaker=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for breaker in queryset:
+            services.breaker_delete(breaker=breaker, actor=request.user)
 
     def save_model(self, request, obj, form, change):
         config = {"threshold": obj.threshold, "timeout": obj.timeout, "halfOpenMaxCalls": obj.half_open_max_calls}
-        services.breaker_configure(breaker=obj, config=config)
+        services.breaker_configure(breaker=obj, config=config, actor=request.user)
 
     @admin.display(description="state", ordering="state")
     def state_colour(self, obj):
@@ -165,7 +172,7 @@ class CircuitBreakerAdmin(admin.ModelAdmin):
         breaker = self._changeable(request, object_id)
         if breaker is None:
             return HttpResponseNotAllowed(["POST"])
-        services.breaker_reset(breaker=breaker)
+        services.breaker_reset(breaker=breaker, actor=request.user)
         self.message_user(request, f"Reset {breaker.service_id} to CLOSED.", messages.SUCCESS)
         return redirect("admin:breakers_circuitbreaker_dashboard")
 
@@ -184,6 +191,6 @@ class CircuitBreakerAdmin(admin.ModelAdmin):
             "timeout": data["timeout"],
             "halfOpenMaxCalls": data["half_open_max_calls"],
         }
-        services.breaker_configure(breaker=CircuitBreaker.objects.get(pk=breaker.pk), config=config)
+        services.breaker_configure(breaker=CircuitBreaker.objects.get(pk=breaker.pk), config=config, actor=request.user)
         self.message_user(request, f"Saved the config of {breaker.service_id}.", messages.SUCCESS)
         return redirect("admin:breakers_circuitbreaker_dashboard")

@@ -12,11 +12,11 @@ HISTORY_LENGTH = 50
 class CircuitBreakerSerializer(serializers.ModelSerializer):
     serviceId = serializers.CharField(source="service_id", read_only=True)
     failureCount = serializers.IntegerField(source="failure_count", read_only=True)
-    lastFailureTime = serializers.DateTimeField(source="last_failure_time", read_only=True)
-    lastSuccessTime = serializers.DateTimeField(source="last_success_time", read_only=True)
+    lastFailureTime = serializers.DateTimeField(source="last_failure_time", read_only=True, allow_null=True)
+    lastSuccessTime = serializers.DateTimeField(source="last_success_time", read_only=True, allow_null=True)
     halfOpenMaxCalls = serializers.IntegerField(source="half_open_max_calls", read_only=True)
     halfOpenCalls = serializers.IntegerField(source="half_open_calls", read_only=True)
-    openedAt = serializers.DateTimeField(source="opened_at", read_only=True)
+    openedAt = serializers.DateTimeField(source="opened_at", read_only=True, allow_null=True)
     createdAt = serializers.DateTimeField(source="created_at", read_only=True)
     updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
 

@@ -12,6 +12,8 @@ from django.db.models import F
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from breakers import state
 from breakers.models import BreakerTransition, CircuitBreaker, CircuitBreakerState
 
@@ -154,16 +156,17 @@ def breaker_release(*, permit):
 
 
 @transaction.atomic
-def breaker_configure(*, breaker, config):
+def breaker_configure(*, breaker, config, actor=None):
     """Update threshold, timeout and halfOpenMaxCalls; state and counters stay as they are."""
     values = {CONFIG_FIELDS[key]: value for key, value in config.items()}
     CircuitBreaker.objects.filter(pk=breaker.pk).update(**values, updated_at=timezone.now())
     breaker.refresh_from_db()
+    audit_record(actor=actor, action=AuditAction.BREAKER_CONFIGURED, target_id=breaker.service_id, details=config)
     return breaker
 
 
 @transaction.atomic
-def breaker_reset(*, breaker, reason="reset by an operator"):
+def breaker_reset(*, breaker, reason="reset by an operator", actor=None):
     """Close the breaker and zero its counters."""
     locked = CircuitBreaker.objects.select_for_update().annotate(db_now=Now()).get(pk=breaker.pk)
     decision = state.Decision(
@@ -178,11 +181,16 @@ def breaker_reset(*, breaker, reason="reset by an operator"):
     )
     _apply(locked, decision, locked.db_now)
     breaker.refresh_from_db()
+    audit_record(
+        actor=actor, action=AuditAction.BREAKER_RESET, target_id=breaker.service_id, details={"from": locked.state}
+    )
     return breaker
 
 
-def breaker_delete(*, breaker):
+@transaction.atomic
+def breaker_delete(*, breaker, actor=None):
     """Forget a breaker; the next call to its service recreates it from the defaults."""
+    audit_record(actor=actor, action=AuditAction.BREAKER_DELETED, target_id=breaker.service_id)
     breaker.delete()
 
 

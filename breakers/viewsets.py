@@ -38,14 +38,14 @@ class CircuitBreakerViewSet(
         breaker = self.get_object()
         serializer = CircuitBreakerConfigSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        breaker = services.breaker_configure(breaker=breaker, config=serializer.validated_data)
+        breaker = services.breaker_configure(breaker=breaker, config=serializer.validated_data, actor=request.user)
         return Response(CircuitBreakerDetailSerializer(breaker).data)
 
     @extend_schema(request=None, responses=CircuitBreakerDetailSerializer)
     @action(detail=True, methods=["post"], permission_classes=[has_perm("breakers.change_circuitbreaker")])
     def reset(self, request, serviceId=None):
-        breaker = services.breaker_reset(breaker=self.get_object())
+        breaker = services.breaker_reset(breaker=self.get_object(), actor=request.user)
         return Response(CircuitBreakerDetailSerializer(breaker).data)
 
     def perform_destroy(self, instance):
-        services.breaker_delete(breaker=instance)
+        services.breaker_delete(breaker=instance, actor=self.request.user)

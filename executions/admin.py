@@ -22,8 +22,8 @@ from executions.timeline import timeline_of
 from workflows.selectors import config_values
 
 S = ExecutionStatus
-RUN_PERMISSION = "executions.add_workflowexecution"
-CHANGE_PERMISSION = "executions.change_workflowexecution"
+RUN_PERMISSION = "executions.start_execution"
+OPERATE_PERMISSION = "executions.operate_execution"
 ACTIVE_PAGE_LIMIT = 200
 
 STATUS_COLOURS = {
@@ -40,10 +40,10 @@ STATUS_COLOURS = {
 
 # name → (service, permission, statuses it applies to, past tense for the message)
 OPERATIONS = {
-    "cancel": (services.execution_cancel, CHANGE_PERMISSION, ACTIVE, "cancelled"),
-    "pause": (services.execution_pause, CHANGE_PERMISSION, {S.RUNNING, S.WAITING}, "paused"),
-    "resume": (services.execution_resume, CHANGE_PERMISSION, {S.PAUSED}, "resumed"),
-    "retry": (services.execution_retry, CHANGE_PERMISSION, {S.FAILED}, "retried"),
+    "cancel": (services.execution_cancel, OPERATE_PERMISSION, ACTIVE, "cancelled"),
+    "pause": (services.execution_pause, OPERATE_PERMISSION, {S.RUNNING, S.WAITING}, "paused"),
+    "resume": (services.execution_resume, OPERATE_PERMISSION, {S.PAUSED}, "resumed"),
+    "retry": (services.execution_retry, OPERATE_PERMISSION, {S.FAILED}, "retried"),
     "rerun": (services.execution_rerun, RUN_PERMISSION, TERMINAL, "started again"),
 }
 
@@ -99,7 +99,7 @@ def _operation(service, done, permission):
         succeeded, refused = 0, []
         for execution in queryset:
             try:
-                service(execution=execution)
+                service(execution=execution, actor=request.user)
                 succeeded += 1
             except APIException as error:
                 refused.append(f"{execution.pk}: {detail_text(error.detail)}")
@@ -163,7 +163,7 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
         return selectors.execution_list()
 
     def has_operate_permission(self, request):
-        return request.user.has_perm(CHANGE_PERMISSION)
+        return request.user.has_perm(OPERATE_PERMISSION)
 
     def has_rerun_permission(self, request):
         return request.user.has_perm(RUN_PERMISSION)
@@ -248,7 +248,7 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         options = {"from_step_id": request.POST.get("from_step_id") or None} if operation == "rerun" else {}
         try:
-            result = service(execution=execution, **options)
+            result = service(execution=execution, actor=request.user, **options)
         except APIException as error:
             self.message_user(request, f"Not {done}: {detail_text(error.detail)}", messages.WARNING)
             return redirect("admin:executions_workflowexecution_change", execution.pk)

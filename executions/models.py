@@ -40,6 +40,11 @@ class WorkflowExecution(models.Model):
             models.Index(fields=["-started_at"]),
             models.Index(fields=["workflow", "status", "duration"]),
         ]
+        # Running is its own right, apart from the records' add/change (which nobody needs).
+        permissions = [
+            ("start_execution", "Can start executions (run a workflow, orchestration request, rerun)"),
+            ("operate_execution", "Can cancel, pause, resume and retry executions"),
+        ]
 
     def __str__(self):
         return f"{self.id} ({self.status})"

@@ -26,15 +26,15 @@ class StrictSerializer(serializers.Serializer):
 
 class StepExecutionSerializer(serializers.ModelSerializer):
     executionId = serializers.UUIDField(source="execution_id", read_only=True)
-    parentId = serializers.UUIDField(source="parent_id", read_only=True)
+    parentId = serializers.UUIDField(source="parent_id", read_only=True, allow_null=True)
     stepId = serializers.CharField(source="step_id")
     stepName = serializers.CharField(source="step_name")
     stepType = serializers.CharField(source="step_type")
-    itemIndex = serializers.IntegerField(source="item_index")
-    startedAt = serializers.DateTimeField(source="started_at")
-    completedAt = serializers.DateTimeField(source="completed_at")
-    scheduledAt = serializers.DateTimeField(source="scheduled_at")
-    errorType = serializers.CharField(source="error_type")
+    itemIndex = serializers.IntegerField(source="item_index", allow_null=True)
+    startedAt = serializers.DateTimeField(source="started_at", allow_null=True)
+    completedAt = serializers.DateTimeField(source="completed_at", allow_null=True)
+    scheduledAt = serializers.DateTimeField(source="scheduled_at", allow_null=True)
+    errorType = serializers.CharField(source="error_type", allow_null=True)
 
     class Meta:
         model = StepExecution
@@ -63,13 +63,13 @@ class StepExecutionSerializer(serializers.ModelSerializer):
 
 
 class ExecutionSerializer(serializers.ModelSerializer):
-    workflowId = serializers.UUIDField(source="workflow_id", read_only=True)
+    workflowId = serializers.UUIDField(source="workflow_id", read_only=True, allow_null=True)
     workflowVersion = serializers.IntegerField(source="workflow_version", read_only=True)
-    requestId = serializers.CharField(source="request_id", read_only=True)
-    currentStepId = serializers.CharField(source="current_step_id", read_only=True)
+    requestId = serializers.CharField(source="request_id", read_only=True, allow_null=True)
+    currentStepId = serializers.CharField(source="current_step_id", read_only=True, allow_null=True)
     startedAt = serializers.DateTimeField(source="started_at", read_only=True)
-    completedAt = serializers.DateTimeField(source="completed_at", read_only=True)
-    errorType = serializers.CharField(source="error_type", read_only=True)
+    completedAt = serializers.DateTimeField(source="completed_at", read_only=True, allow_null=True)
+    errorType = serializers.CharField(source="error_type", read_only=True, allow_null=True)
 
     class Meta:
         model = WorkflowExecution

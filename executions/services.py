@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from executions.engine import runner
 from executions.engine.errors import StepError
 from executions.engine.runner import send_start
@@ -23,7 +25,7 @@ S = ExecutionStatus
 COPIED = [S.COMPLETED, S.SKIPPED, S.FAILED]
 
 
-def execution_start(*, workflow, input=None, metadata=None, test_run=False):
+def execution_start(*, workflow, input=None, metadata=None, test_run=False, actor=None):
     """Record a PENDING execution of the workflow's current definition and queue it.
 
     Only ACTIVE workflows run, unless `test_run` (for trying a draft from the admin or API).
@@ -38,11 +40,17 @@ def execution_start(*, workflow, input=None, metadata=None, test_run=False):
             metadata={**(metadata or {}), **({"testRun": True} if test_run else {})},
             definition=workflow.definition(),
         )
+        audit_record(
+            actor=actor,
+            action=AuditAction.EXECUTION_STARTED,
+            target_id=execution.pk,
+            details={"workflowId": str(workflow.pk), "testRun": test_run},
+        )
         send_start(execution.pk)
     return execution
 
 
-def orchestration_submit(*, request_id=None, steps, context=None, options=None, error_handlers=None):
+def orchestration_submit(*, request_id=None, steps, context=None, options=None, error_handlers=None, actor=None):
     """Record an ad-hoc orchestration request as an execution and queue it.
 
     Returns (execution, created). The same requestId again returns the first run.
@@ -68,6 +76,12 @@ def orchestration_submit(*, request_id=None, steps, context=None, options=None, 
                 definition=definition,
                 workflow_version=1,
                 metadata={"source": "orchestration"},
+            )
+            audit_record(
+                actor=actor,
+                action=AuditAction.EXECUTION_STARTED,
+                target_id=execution.pk,
+                details={"requestId": request_id},
             )
             send_start(execution.pk)
     except IntegrityError:  # the same requestId raced in from another request
@@ -117,7 +131,7 @@ def execution_wait(*, execution, timeout_ms=None, poll_ms=50):
 # ---------------------------------------------------------------- operations
 
 
-def execution_cancel(*, execution):
+def execution_cancel(*, execution, actor=None):
     """Stop a run for good: queued and waiting steps are cancelled; a step in flight finishes."""
     for attempt in range(3):  # a join racing the cancel may make the database pick this one to abort
         try:
@@ -125,6 +139,8 @@ def execution_cancel(*, execution):
                 moved = runner.end_execution(
                     execution, S.CANCELLED, StepError("CANCELLED", "Cancelled by an operator.")
                 )
+                if moved:
+                    audit_record(actor=actor, action=AuditAction.EXECUTION_CANCELLED, target_id=execution.pk)
             break
         except OperationalError:
             if attempt == 2:
@@ -135,20 +151,23 @@ def execution_cancel(*, execution):
     return execution
 
 
-def execution_pause(*, execution):
+@transaction.atomic
+def execution_pause(*, execution, actor=None):
     """Hold a run: steps in flight finish and are recorded; nothing new starts until resumed."""
     if not move_execution(execution.pk, S.PAUSED):
         raise Conflict(f"Execution is {execution.status}; only a RUNNING or WAITING execution can be paused.")
+    audit_record(actor=actor, action=AuditAction.EXECUTION_PAUSED, target_id=execution.pk)
     execution.refresh_from_db()
     return execution
 
 
-def execution_resume(*, execution):
+def execution_resume(*, execution, actor=None):
     """Go on with a paused run: every queued step is sent again (waits keep their due time)."""
     now = timezone.now()
     with transaction.atomic():
         if not move_execution(execution.pk, S.RUNNING, from_statuses=[S.PAUSED]):
             raise Conflict(f"Execution is {execution.status}; only a PAUSED execution can be resumed.")
+        audit_record(actor=actor, action=AuditAction.EXECUTION_RESUMED, target_id=execution.pk)
         queued = StepExecution.objects.filter(execution=execution, status=S.PENDING).values_list("pk", flat=True)
         for row_id in queued:
             runner.send_step(row_id)
@@ -160,7 +179,7 @@ def execution_resume(*, execution):
     return execution
 
 
-def execution_retry(*, execution):
+def execution_retry(*, execution, actor=None):
     """Resume a FAILED run from the step that failed it, keeping every completed step's output.
 
     The failed top-level step runs again from its start (a failed PARALLEL or FOR_EACH runs all
@@ -216,12 +235,18 @@ def execution_retry(*, execution):
             current_step_id=failed.step_id,
         )
         runner.set_deadline(execution, now)
+        audit_record(
+            actor=actor,
+            action=AuditAction.EXECUTION_RETRIED,
+            target_id=execution.pk,
+            details={"stepId": failed.step_id},
+        )
         runner.send_step(failed.pk)
     execution.refresh_from_db()
     return execution
 
 
-def execution_rerun(*, execution, from_step_id=None):
+def execution_rerun(*, execution, from_step_id=None, actor=None):
     """Start a new execution with the same input and definition, optionally from a top-level step.
 
     From a step, the records of the steps before it are copied, so their outputs are there.
@@ -241,6 +266,12 @@ def execution_rerun(*, execution, from_step_id=None):
         )
         if from_step_id:
             _copy_records(execution, rerun, sequence[: sequence.index(from_step_id)])
+        audit_record(
+            actor=actor,
+            action=AuditAction.EXECUTION_RERUN,
+            target_id=rerun.pk,
+            details={"rerunOf": str(execution.pk), "fromStepId": from_step_id},
+        )
         runner.send_start(rerun.pk)
     return rerun
 

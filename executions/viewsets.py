@@ -26,8 +26,8 @@ from executions.triggers import manual
 from orchestration_site.permissions import has_perm
 from workflows.models import Workflow
 
-RUN_PERMISSION = "executions.add_workflowexecution"
-CHANGE_PERMISSION = "executions.change_workflowexecution"
+RUN_PERMISSION = "executions.start_execution"
+CHANGE_PERMISSION = "executions.operate_execution"
 
 
 def _is_uuid(value):
@@ -43,6 +43,7 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     queryset = WorkflowExecution.objects.none()
     filterset_class = ExecutionFilter
+    throttle_scope = None  # rerun starts a run: it counts against the "run" rate
 
     def get_queryset(self):
         return selectors.execution_detail_queryset() if self.action == "retrieve" else selectors.execution_list()
@@ -51,7 +52,7 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return ExecutionDetailSerializer if self.action == "retrieve" else ExecutionSerializer
 
     def _operate(self, service):
-        execution = service(execution=self.get_object())
+        execution = service(execution=self.get_object(), actor=self.request.user)
         return Response(ExecutionSerializer(execution).data)
 
     @extend_schema(request=None, responses=ExecutionSerializer)
@@ -79,13 +80,13 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return self._operate(services.execution_retry)
 
     @extend_schema(request=RerunRequestSerializer, responses={202: ExecutionSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[has_perm(RUN_PERMISSION)])
+    @action(detail=True, methods=["post"], permission_classes=[has_perm(RUN_PERMISSION)], throttle_scope="run")
     def rerun(self, request, pk=None):
         """Start a new execution with the same input, optionally from a chosen top-level step."""
         body = RerunRequestSerializer(data=request.data if request.data else {})
         body.is_valid(raise_exception=True)
         rerun = services.execution_rerun(
-            execution=self.get_object(), from_step_id=body.validated_data.get("fromStepId")
+            execution=self.get_object(), from_step_id=body.validated_data.get("fromStepId"), actor=request.user
         )
         return Response(ExecutionSerializer(rerun).data, status=status.HTTP_202_ACCEPTED)
 
@@ -94,6 +95,7 @@ class WorkflowExecuteView(APIView):
     """POST /api/v1/workflows/:id/execute: start a run; 202 with the execution."""
 
     permission_classes = [has_perm(RUN_PERMISSION)]
+    throttle_scope = "run"
 
     @extend_schema(request=ExecuteRequestSerializer, responses={202: ExecutionSerializer, 409: OpenApiResponse()})
     def post(self, request, pk):
@@ -106,6 +108,7 @@ class WorkflowExecuteView(APIView):
             input=body.validated_data["input"],
             metadata=body.validated_data["metadata"],
             test_run=body.validated_data["testRun"],
+            actor=request.user,
         )
         return Response(ExecutionSerializer(execution).data, status=status.HTTP_202_ACCEPTED)
 
@@ -125,6 +128,7 @@ class OrchestrationExecuteView(APIView):
     """Run ad-hoc steps: 200 with the result if it ends within options.timeout, else 202."""
 
     permission_classes = [has_perm(RUN_PERMISSION)]
+    throttle_scope = "run"
 
     @extend_schema(
         request=OrchestrationRequestSerializer,
@@ -140,6 +144,7 @@ class OrchestrationExecuteView(APIView):
             context=data["context"],
             options=data["options"],
             error_handlers=data["errorHandlers"],
+            actor=request.user,
         )
         execution = services.execution_wait(execution=execution, timeout_ms=data["options"].get("timeout"))
         finished = execution.status in TERMINAL

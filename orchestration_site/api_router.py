@@ -3,6 +3,7 @@
 from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
+from audit.viewsets import AuditEventViewSet
 from breakers.viewsets import CircuitBreakerViewSet
 from executions.triggers.views import EventView, WebhookView, WorkflowFiringsView
 from executions.viewsets import (
@@ -29,6 +30,7 @@ v1.register("executions", ExecutionViewSet, basename="execution")
 v1.register("circuit-breakers", CircuitBreakerViewSet, basename="circuit-breaker")
 v1.register("config", ConfigEntryViewSet, basename="config")
 v1.register("templates", TemplateViewSet, basename="template")
+v1.register("audit", AuditEventViewSet, basename="audit")
 
 orchestration = Router()
 orchestration.include_root_view = False

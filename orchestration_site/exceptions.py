@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db.models import ProtectedError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -53,3 +54,10 @@ def api_exception_handler(exc, context):
     if isinstance(exc, (exceptions.ValidationError, exceptions.ParseError)):
         response.data = {"errors": flatten_errors(exc.detail)}
     return response
+
+
+def not_found(request, exception=None):
+    """handler404: a JSON 404 under /api/ (a URL no route matches), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return page_not_found(request, exception)

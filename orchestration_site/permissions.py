@@ -1,12 +1,15 @@
-"""Every endpoint needs a signed-in user; writes need the model's Django permission."""
+"""Every endpoint needs a signed-in user with the model's Django permission, reads included."""
 
 from rest_framework.permissions import DjangoModelPermissions
 
+VIEW = ["%(app_label)s.view_%(model_name)s"]
 
-class ModelPermissionsOrReadOnly(DjangoModelPermissions):
-    """Reads for any authenticated user; POST/PUT/PATCH/DELETE need add/change/delete."""
+
+class ModelPermissions(DjangoModelPermissions):
+    """GET/HEAD need `view_<model>`; POST/PUT/PATCH/DELETE need add/change/delete."""
 
     authenticated_users_only = True
+    perms_map = {**DjangoModelPermissions.perms_map, "GET": VIEW, "HEAD": VIEW}
 
 
 def has_perm(*perms):

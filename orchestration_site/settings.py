@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "workflows",
     "breakers",
     "executions",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -139,7 +140,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["orchestration_site.permissions.ModelPermissionsOrReadOnly"],
+    "DEFAULT_PERMISSION_CLASSES": ["orchestration_site.permissions.ModelPermissions"],
     "DEFAULT_PARSER_CLASSES": ["orchestration_site.parsers.SafeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -162,6 +163,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["orchestration_site.schema.spec_paths"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "orchestration_site.schema.error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "WorkflowStatusEnum": "workflows.models.WorkflowStatus",
         "ExecutionStatusEnum": "executions.statuses.ExecutionStatus",
@@ -260,3 +265,25 @@ ORCHESTRATION.update(
 # No log line shows a secret: every handler of the root and django loggers masks them.
 LOGGING["filters"] = {"mask_secrets": {"()": "orchestration_site.masking.SecretsFilter"}}
 LOGGING["handlers"]["console"]["filters"] = ["mask_secrets"]
+
+# Access (issue G): throttling of the API. DRF keeps its counters in the Django cache, which is
+# per process by default (LocMem): set CACHE_URL=redis://host:6379/1 to share them between
+# processes and machines. Rates are "<count>/<second|minute|hour|day>".
+if os.environ.get("CACHE_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
+    }
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.UserRateThrottle",
+    # Only views that name a `throttle_scope` (starting runs) are counted by this one.
+    "rest_framework.throttling.ScopedRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": os.environ.get("THROTTLE_ANON_RATE", "60/minute"),
+    "user": os.environ.get("THROTTLE_USER_RATE", "1200/minute"),
+    "run": os.environ.get("THROTTLE_RUN_RATE", "300/minute"),
+}
+# Security headers, on every response (HSTS only over HTTPS, and only with DEBUG off by default).
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -9,6 +9,8 @@ from executions import metrics_views, prometheus
 from orchestration_site import demo
 from orchestration_site.api_router import orchestration_urls, v1_urls
 
+handler404 = "orchestration_site.exceptions.not_found"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     # Metrics pages (staff only, through the admin's own login) and the Prometheus endpoint.

@@ -3,13 +3,14 @@
 import os
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from executions import services as execution_services
 from orchestration_site import masking
+from orchestration_site.roles import roles_refresh
 from tests.support import browser, processes
 from tests.support.server import RecordingServer
 from tests.support.workers import running_worker, service_available, wait_for_execution
@@ -40,7 +41,7 @@ def editor(db):
     """A user holding every permission of the project's apps (but not a superuser)."""
     user = User.objects.create_user("editor", password="pw")
     user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label__in=["workflows", "executions", "breakers"])
+        Permission.objects.filter(content_type__app_label__in=["workflows", "executions", "breakers", "audit"])
     )
     return User.objects.get(pk=user.pk)
 
@@ -55,6 +56,26 @@ def api(editor):
 def viewer_api(db):
     """An API client for a signed-in user with no model permissions."""
     return _client_for(User.objects.create_user("viewer", password="pw"))
+
+
+@pytest.fixture
+def role_api(db):
+    """Return an API client (by token) for a new user in one role group: viewer, editor or operator."""
+
+    def make(role, username=None):
+        if not Group.objects.filter(name=role).exists():
+            roles_refresh()
+        user = User.objects.create_user(username or f"{role}-user", password="pw")
+        user.groups.add(Group.objects.get(name=role))
+        return _client_for(User.objects.get(pk=user.pk))
+
+    return make
+
+
+@pytest.fixture
+def viewer_role_api(role_api):
+    """An API client for a user in the viewer group (reads everything, writes nothing)."""
+    return role_api("viewer")
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ STORED = 100_000
 STATUSES = ["COMPLETED", "COMPLETED", "COMPLETED", "FAILED", "TIMED_OUT", "CANCELLED"]
 EVERYTHING = (
     "executions.view_workflowexecution",
-    "executions.change_workflowexecution",
-    "executions.add_workflowexecution",
+    "executions.operate_execution",
+    "executions.start_execution",
     "executions.view_stepexecution",
     "breakers.view_circuitbreaker",
     "breakers.change_circuitbreaker",

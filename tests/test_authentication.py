@@ -1,4 +1,4 @@
-"""Every API endpoint needs a signed-in user (401 otherwise); writes need model permissions."""
+"""Every API endpoint needs a signed-in user (401 otherwise) holding the model permission (403 otherwise)."""
 
 import io
 import re
@@ -114,9 +114,14 @@ def test_an_inactive_users_token_is_refused(api, objects):
     assert api.get("/api/v1/workflows").status_code == 401
 
 
+@pytest.mark.parametrize("template", READS[1:])
+def test_reads_need_the_view_permission(viewer_api, objects, template):
+    assert viewer_api.get(template.format(**objects)).status_code == 403
+
+
 @pytest.mark.parametrize("template", READS)
-def test_any_signed_in_user_can_read(viewer_api, objects, template):
-    assert viewer_api.get(template.format(**objects)).status_code == 200
+def test_the_viewer_role_can_read_everything(viewer_role_api, objects, template):
+    assert viewer_role_api.get(template.format(**objects)).status_code == 200
 
 
 @pytest.mark.parametrize(("method", "template", "body"), WRITES, ids=[f"{m} {t}" for m, t, _ in WRITES])
@@ -162,7 +167,7 @@ def test_writes_succeed_with_model_permissions(api, objects, method, template, b
             ("delete", "/api/v1/workflows/{workflow}", None),
         ),
         (
-            "executions.add_workflowexecution",
+            "executions.start_execution",
             ("post", "/api/v1/workflows/{workflow}/execute", {}),
             ("post", "/api/v1/workflows", WORKFLOW),
         ),

@@ -103,7 +103,7 @@ class RunForm(forms.Form):
         return value
 
 
-RUN_PERMISSION = "executions.add_workflowexecution"
+RUN_PERMISSION = "executions.start_execution"
 
 
 def _metrics_url(object_id):
@@ -221,14 +221,14 @@ class WorkflowAdmin(admin.ModelAdmin):
 
         for workflow in queryset:
             try:
-                execution = workflow_run(workflow=workflow, source=TriggerSource.MANUAL)
+                execution = workflow_run(workflow=workflow, source=TriggerSource.MANUAL, actor=request.user)
             except APIException as error:
                 self.message_user(request, f"{workflow.name}: {error.detail}", messages.WARNING)
             else:
                 self.message_user(request, f"{workflow.name}: started execution {execution.pk}.", messages.SUCCESS)
 
     def has_run_permission(self, request):
-        return request.user.has_perm("executions.add_workflowexecution")
+        return request.user.has_perm(RUN_PERMISSION)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -267,6 +267,7 @@ class WorkflowAdmin(admin.ModelAdmin):
                     input=form.cleaned_data["input"],
                     metadata={"source": "admin"},
                     test_run=form.cleaned_data["test_run"],
+                    actor=request.user,
                 )
             except APIException as error:
                 form.add_error(None, str(error.detail))
@@ -468,7 +469,11 @@ class WorkflowAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "workflows/admin/workflow_from_template.html", context)
 
     def delete_model(self, request, obj):
-        services.workflow_delete(workflow=obj)
+        services.workflow_delete(workflow=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for workflow in queryset:
+            services.workflow_delete(workflow=workflow, user=request.user)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.executions.exists():
@@ -511,6 +516,18 @@ class ConfigEntryAdmin(admin.ModelAdmin):
     list_display = ["key", "shown_value", "is_secret", "updated_at"]
     list_filter = ["is_secret"]
     search_fields = ["key", "description"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.config_audit(entry=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.config_audit(entry=obj, actor=request.user, deleted=True)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            self.delete_model(request, entry)
 
     @admin.display(description="value")
     def shown_value(self, obj):

@@ -2,6 +2,7 @@
 
 import django_filters
 
+from orchestration_site.filters import UTCIsoDateTimeFilter
 from workflows.models import ConfigEntry, Workflow, WorkflowStatus
 
 
@@ -9,10 +10,10 @@ class WorkflowFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=WorkflowStatus.choices)
     category = django_filters.CharFilter()
     name = django_filters.CharFilter(lookup_expr="icontains", help_text="Name contains (case-insensitive).")
-    createdAfter = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    createdBefore = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updatedAfter = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updatedBefore = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    createdAfter = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    createdBefore = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updatedAfter = UTCIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updatedBefore = UTCIsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
     ordering = django_filters.OrderingFilter(
         fields=(
             ("created_at", "createdAt"),

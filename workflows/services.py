@@ -2,6 +2,8 @@
 
 from django.db import transaction
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from orchestration_site.exceptions import Conflict
 from workflows.definition import DefinitionError, validate_definition
 from workflows.library import template_render
@@ -51,6 +53,9 @@ def workflow_create(*, data, user=None, comment="Created"):
     values["error_handlers"] = values.get("error_handlers") or []
     workflow = Workflow.objects.create(**values)
     _record_version(workflow, user=user, comment=comment)
+    audit_record(
+        actor=user, action=AuditAction.WORKFLOW_CREATED, target_id=workflow.pk, details={"name": workflow.name}
+    )
     return workflow
 
 
@@ -82,6 +87,12 @@ def workflow_update(*, workflow, data, partial=False, user=None, comment="Update
     workflow.save()
     if changed_versioned:
         _record_version(workflow, user=user, comment=comment)
+    audit_record(
+        actor=user,
+        action=AuditAction.WORKFLOW_UPDATED,
+        target_id=workflow.pk,
+        details={"fields": sorted(key for key in data if key in WRITABLE_FIELDS), "version": workflow.version},
+    )
     return workflow
 
 
@@ -101,7 +112,8 @@ def workflow_create_from_template(*, slug, parameters=None, name=None, status=No
     return workflow_create(data=definition, user=user, comment=f"Created from template {slug}")
 
 
-def workflow_delete(*, workflow):
+@transaction.atomic
+def workflow_delete(*, workflow, user=None):
     """Delete a workflow that never ran; one with executions must be archived instead."""
     count = workflow.executions.count()
     if count:
@@ -109,6 +121,9 @@ def workflow_delete(*, workflow):
             f"Workflow has {count} execution(s) whose history would be lost; "
             'archive it instead (PATCH {"status": "ARCHIVED"}).'
         )
+    audit_record(
+        actor=user, action=AuditAction.WORKFLOW_DELETED, target_id=workflow.pk, details={"name": workflow.name}
+    )
     workflow.delete()
 
 
@@ -124,6 +139,16 @@ def config_set(*, key, value, is_secret=False, description=""):
         key=key, defaults={"value": value, "is_secret": is_secret, "description": description}
     )
     return entry
+
+
+def config_audit(*, entry, actor=None, deleted=False):
+    """Record in the audit trail that a config value was written or deleted (never the value)."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.CONFIG_DELETED if deleted else AuditAction.CONFIG_CHANGED,
+        target_id=entry.key,
+        details={"isSecret": entry.is_secret},
+    )
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 """REST endpoints for workflows and config values: thin, each calls one service."""
 
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -93,7 +94,7 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(workflow).data)
 
     def perform_destroy(self, instance):
-        services.workflow_delete(workflow=instance)
+        services.workflow_delete(workflow=instance, user=self.request.user)
 
     @extend_schema(responses=WorkflowVersionSerializer(many=True))
     @action(detail=True, methods=["get"], serializer_class=WorkflowVersionSerializer, filterset_class=None)
@@ -164,6 +165,20 @@ class ConfigEntryViewSet(viewsets.ModelViewSet):
     lookup_field = "key"
     lookup_value_regex = r"[^/]+"
     filterset_class = ConfigEntryFilter
+
+    # Each write and its audit record commit together.
+    @transaction.atomic
+    def perform_create(self, serializer):
+        services.config_audit(entry=serializer.save(), actor=self.request.user)
+
+    @transaction.atomic
+    def perform_update(self, serializer):
+        services.config_audit(entry=serializer.save(), actor=self.request.user)
+
+    @transaction.atomic
+    def perform_destroy(self, instance):
+        services.config_audit(entry=instance, actor=self.request.user, deleted=True)
+        instance.delete()
 
 
 InstantiateRequest = inline_serializer(

@@ -69,10 +69,17 @@ def render(template, lookup):
             return _resolve(whole.group(1), lookup)
         return PLACEHOLDER.sub(lambda m: as_text(_resolve(m.group(1), lookup)), template)
     if isinstance(template, dict):
-        return {render(key, lookup): render(value, lookup) for key, value in template.items()}
+        # Keys are always text: a key that is one placeholder of an object would not even hash.
+        return {_render_text(key, lookup): render(value, lookup) for key, value in template.items()}
     if isinstance(template, list):
         return [render(item, lookup) for item in template]
     return template
+
+
+def _render_text(template, lookup):
+    if not isinstance(template, str) or "{{" not in template:
+        return template
+    return PLACEHOLDER.sub(lambda m: as_text(_resolve(m.group(1), lookup)), template)
 
 
 def _resolve(path, lookup):

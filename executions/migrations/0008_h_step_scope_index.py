@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('executions', '0004_triggerfiring'),
+        ('executions', '0005_access_permissions'),
     ]
 
     operations = [

@@ -20,7 +20,9 @@ def enabled_triggers(workflow, kind):
     ]
 
 
-def firing_create(*, workflow, source, trigger_index=None, input=None, metadata=None, test_run=False, **keys):
+def firing_create(
+    *, workflow, source, trigger_index=None, input=None, metadata=None, test_run=False, actor=None, **keys
+):
     """Start an execution and record its firing in one transaction; None if it already fired.
 
     `keys` are the firing's identity (due_at, delivery_id, signature, idempotency_key) and
@@ -29,7 +31,9 @@ def firing_create(*, workflow, source, trigger_index=None, input=None, metadata=
     """
     try:
         with transaction.atomic():
-            execution = execution_start(workflow=workflow, input=input, metadata=metadata, test_run=test_run)
+            execution = execution_start(
+                workflow=workflow, input=input, metadata=metadata, test_run=test_run, actor=actor
+            )
             firing = TriggerFiring.objects.create(
                 workflow=workflow, trigger_index=trigger_index, source=source, execution=execution, **keys
             )

@@ -5,7 +5,7 @@ from executions.triggers.firings import enabled_triggers, firing_create
 from orchestration_site.exceptions import Conflict
 
 
-def workflow_run(*, workflow, source=TriggerSource.API, input=None, metadata=None, test_run=False):
+def workflow_run(*, workflow, source=TriggerSource.API, input=None, metadata=None, test_run=False, actor=None):
     """Start a run by hand (MANUAL, the admin) or through the API, recorded as a firing.
 
     A workflow that declares triggers of that kind but has none enabled refuses (409); one that
@@ -17,6 +17,12 @@ def workflow_run(*, workflow, source=TriggerSource.API, input=None, metadata=Non
         raise Conflict(f"The workflow's {source} trigger is disabled; enable it to run the workflow this way.")
     index = enabled[0][0] if enabled else None
     firing = firing_create(
-        workflow=workflow, source=source, trigger_index=index, input=input, metadata=metadata, test_run=test_run
+        workflow=workflow,
+        source=source,
+        trigger_index=index,
+        input=input,
+        metadata=metadata,
+        test_run=test_run,
+        actor=actor,
     )
     return firing.execution

@@ -14,7 +14,7 @@ from executions.triggers.serializers import EventSerializer, TriggerFiringSerial
 from orchestration_site.permissions import has_perm
 from workflows.models import Workflow
 
-RUN_PERMISSION = "executions.add_workflowexecution"
+RUN_PERMISSION = "executions.start_execution"
 WEBHOOK_HEADERS = [
     OpenApiParameter("X-Webhook-Timestamp", str, OpenApiParameter.HEADER, description="Unix seconds (HMAC)."),
     OpenApiParameter(
@@ -33,6 +33,7 @@ class WebhookView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_scope = "run"
 
     @extend_schema(
         parameters=WEBHOOK_HEADERS,
@@ -50,6 +51,7 @@ class EventView(APIView):
     """POST /api/v1/events: start every ACTIVE workflow listening to the event's type."""
 
     permission_classes = [has_perm(RUN_PERMISSION)]
+    throttle_scope = "run"
 
     @extend_schema(request=EventSerializer, responses={202: OpenApiResponse(description="The executions started")})
     def post(self, request):

@@ -12,8 +12,8 @@ from workflows.services import workflow_create
 
 OPERATOR = (
     "executions.view_workflowexecution",
-    "executions.change_workflowexecution",
-    "executions.add_workflowexecution",
+    "executions.operate_execution",
+    "executions.start_execution",
 )
 STEPS = [{"id": "wait", "type": "WAIT", "config": {"duration": 1}}]
 
@@ -128,11 +128,11 @@ def test_a_viewer_sees_no_buttons_and_cannot_operate(workflow):
 
 def test_cancel_needs_the_change_permission_and_rerun_the_run_permission(workflow):
     execution = make_execution(workflow, "RUNNING", "RUNNING")
-    runner_only = staff_client("executions.view_workflowexecution", "executions.add_workflowexecution")
+    runner_only = staff_client("executions.view_workflowexecution", "executions.start_execution")
 
     assert runner_only.post(f"/admin/executions/workflowexecution/{execution.pk}/operate/cancel/").status_code == 403
     completed = make_execution(workflow, "COMPLETED")
-    changer_only = staff_client("executions.view_workflowexecution", "executions.change_workflowexecution")
+    changer_only = staff_client("executions.view_workflowexecution", "executions.operate_execution")
     assert changer_only.post(f"/admin/executions/workflowexecution/{completed.pk}/operate/rerun/").status_code == 403
     assert WorkflowExecution.objects.count() == 2
 

@@ -95,12 +95,14 @@ def test_invalid_steps_are_400_with_paths(db, api):
     assert {"steps[0].config.url", "steps[1].type"} <= paths
 
 
-def test_requires_authentication_and_permission(db, anon_api, viewer_api, server):
+def test_requires_authentication_and_permission(db, anon_api, viewer_api, viewer_role_api, server):
     assert anon_api.post("/api/orchestration/execute", request_body(server), format="json").status_code == 401
     assert viewer_api.post("/api/orchestration/execute", request_body(server), format="json").status_code == 403
     assert anon_api.get("/api/orchestration/active").status_code == 401
     started = time.monotonic()
-    assert viewer_api.get("/api/orchestration/active").status_code == 200
+    assert viewer_api.get("/api/orchestration/active").status_code == 403
+    assert viewer_role_api.post("/api/orchestration/execute", request_body(server), format="json").status_code == 403
+    assert viewer_role_api.get("/api/orchestration/active").status_code == 200
     assert time.monotonic() - started < 5
 
 

@@ -15,7 +15,7 @@ EVERYTHING = (
     "workflows.add_workflow",
     "workflows.change_workflow",
     "executions.view_workflowexecution",
-    "executions.add_workflowexecution",
+    "executions.start_execution",
 )
 STEPS = [{"id": "wait", "type": "WAIT", "config": {"duration": 1}}]
 

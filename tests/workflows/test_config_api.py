@@ -27,13 +27,13 @@ def test_create_a_plain_value_and_read_it_back(api):
     assert set(body) == {"key", "value", "isSecret", "description", "createdAt", "updatedAt"}
 
 
-def test_a_secret_is_shown_as_stars_everywhere(api, viewer_api):
+def test_a_secret_is_shown_as_stars_everywhere(api, viewer_role_api):
     created = create(api, key="carrierA", value={"apiKey": "key-A-123"}, isSecret=True)
 
     assert created["value"] == "***"
     assert api.get(f"{URL}/carrierA").json()["value"] == "***"
     assert [item["value"] for item in api.get(URL).json()["results"]] == ["***"]
-    assert viewer_api.get(f"{URL}/carrierA").json()["value"] == "***"
+    assert viewer_role_api.get(f"{URL}/carrierA").json()["value"] == "***"
     assert "key-A-123" not in api.get(URL).content.decode()
     assert entry("carrierA").value == {"apiKey": "key-A-123"}
 

@@ -195,12 +195,13 @@ def test_export_endpoint_downloads_the_bundle(api, rich):
     assert response.content == transfer.workflows_export([alpha]).encode()
 
 
-def test_export_endpoint_statuses(api, anon_api, viewer_api, rich):
+def test_export_endpoint_statuses(api, anon_api, viewer_api, viewer_role_api, rich):
     alpha = Workflow.objects.get(name="Alpha")
 
     assert api.get(f"/api/v1/workflows/{uuid.uuid4()}/export").status_code == 404
     assert anon_api.get(f"/api/v1/workflows/{alpha.pk}/export").status_code == 401
-    assert viewer_api.get(f"/api/v1/workflows/{alpha.pk}/export").status_code == 200
+    assert viewer_role_api.get(f"/api/v1/workflows/{alpha.pk}/export").status_code == 200
+    assert viewer_api.get(f"/api/v1/workflows/{alpha.pk}/export").status_code == 403
 
 
 def test_import_endpoint_round_trips_the_export_bytes(api, rich):

@@ -70,8 +70,9 @@ def test_versions_need_credentials(anon_api, workflow, path):
     assert anon_api.get(f"/api/v1/workflows/{workflow.pk}/{path}").status_code == 401
 
 
-def test_any_signed_in_user_reads_versions(viewer_api, workflow):
-    assert viewer_api.get(f"/api/v1/workflows/{workflow.pk}/versions").status_code == 200
+def test_the_viewer_role_reads_versions(viewer_role_api, viewer_api, workflow):
+    assert viewer_role_api.get(f"/api/v1/workflows/{workflow.pk}/versions").status_code == 200
+    assert viewer_api.get(f"/api/v1/workflows/{workflow.pk}/versions").status_code == 403
 
 
 def test_rollback_creates_a_version_equal_to_the_old_one(api, workflow):

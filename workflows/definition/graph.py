@@ -41,7 +41,9 @@ def find_cycle(steps, error_handlers=()):
     """Return a list of ids forming a cycle of parent → child edges, or None."""
     edges = {step["id"]: child_ids(step) for step in steps}
     for handler in error_handlers or ():
-        edges.setdefault(handler.get("stepId"), []).append(handler.get("handlerStepId"))
+        # Handlers are checked apart: one whose ids are not text has its own error already.
+        if isinstance(handler.get("stepId"), str) and isinstance(handler.get("handlerStepId"), str):
+            edges.setdefault(handler["stepId"], []).append(handler["handlerStepId"])
     white, grey, black = 0, 1, 2
     colour = dict.fromkeys(edges, white)
     for start in edges:

@@ -109,7 +109,9 @@ def _nesting_errors(steps, error_handlers, positions, prefix):
     most = _setting("MAX_NESTING_DEPTH", 10)
     edges = {step["id"]: list(child_ids(step)) for step in steps}
     for handler in error_handlers:
-        if handler.get("stepId") in edges and handler.get("handlerStepId") in edges:
+        step_id, handler_id = handler.get("stepId"), handler.get("handlerStepId")
+        # Ids that are not text were reported already (and would not hash).
+        if isinstance(step_id, str) and isinstance(handler_id, str) and step_id in edges and handler_id in edges:
             edges[handler["stepId"]].append(handler["handlerStepId"])
     nested = nested_ids(steps, error_handlers)
     level, parent = {}, {}

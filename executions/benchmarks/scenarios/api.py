@@ -20,6 +20,7 @@ from executions.benchmarks.harness import API_USER, NAMESPACE
 from executions.benchmarks.registry import Row, percentile, scenario
 from executions.models import WorkflowExecution
 from executions.statuses import ExecutionStatus
+from orchestration_site.roles import roles_refresh
 from workflows.models import Workflow, WorkflowStatus
 
 BATCH = 5000
@@ -93,6 +94,7 @@ def _row(measured, p99, baseline, queries):
 def list_endpoints(bench, sizes):
     workflows, executions, count = sizes["api_workflows"], sizes["api_executions"], sizes["api_requests"]
     user = User.objects.create_user(API_USER)
+    user.groups.add(roles_refresh()["viewer"])  # reads need the view permission
     headers = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=user).key}"}
     client = Client()
     workflow = _workflows(workflows)
