@@ -1,19 +1,13 @@
 """Browser fixtures: one headless Chromium per session, a fresh page per test, a staff user."""
 
-import os
-
 import pytest
 from django.contrib.auth.models import User
 
 from tests.conftest import require_browser
 from tests.support import browser
 
-# Playwright's sync API keeps an event loop running in the test thread; Django's ORM refuses to
-# run under a running loop unless told this thread is safe (it is: nothing else runs on it).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
     require_browser()
     with browser.launched_chromium() as launched:

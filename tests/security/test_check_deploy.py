@@ -24,6 +24,7 @@ def check_deploy(**env):
             "SECURE_HSTS_SECONDS",
             "SECURE_COOKIES",
             "SECURE_SSL_REDIRECT",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the browser tests for their own thread
         }
     }
     production.update(
