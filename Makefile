@@ -6,7 +6,7 @@ PORT ?= 8000
 # The demo's services live on this server: let HTTP steps reach loopback in development only.
 DEV_ENV := DEBUG=$${DEBUG:-1} OUTBOUND_ALLOW_NETWORKS=$${OUTBOUND_ALLOW_NETWORKS-127.0.0.0/8,::1/128}
 
-.PHONY: install run worker scheduler migrate demo test lint format clean bench
+.PHONY: install run worker scheduler manage migrate demo test lint format clean bench
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ worker: install
 ## Fire SCHEDULE triggers (workers do it too; any number of schedulers may run at once).
 scheduler: install
 	$(DEV_ENV) $(BIN)/python manage.py run_scheduler
+
+## Any management command with make run's development settings: make manage cmd='export_workflows'
+manage: install
+	$(DEV_ENV) $(BIN)/python manage.py $(cmd)
 
 ## Benchmark the engine beside bare baselines (docs/benchmarks.md), on DATABASE_URL/DRAMATIQ_BROKER_URL if set.
 bench: install

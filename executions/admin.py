@@ -162,6 +162,12 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return selectors.execution_list()
 
+    def has_delete_permission(self, request, obj=None):
+        # A run in progress is cancelled first: deleting it under its worker would drop work mid-step.
+        if obj is not None and obj.status in ACTIVE:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def has_operate_permission(self, request):
         return request.user.has_perm(OPERATE_PERMISSION)
 

@@ -254,7 +254,8 @@ class WorkflowAdmin(admin.ModelAdmin):
         workflow = get_object_or_404(Workflow, pk=object_id)
         if not (self.has_view_permission(request, workflow) and request.user.has_perm(RUN_PERMISSION)):
             raise PermissionDenied
-        form = RunForm(request.POST or None, initial={"test_run": workflow.status != "ACTIVE"})
+        # Never pre-ticked: running a workflow that is not ACTIVE is a choice, as the API's testRun is.
+        form = RunForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             # The execute endpoint's service, recorded as a MANUAL firing.
             from executions.models import TriggerSource

@@ -98,6 +98,12 @@ class ConfigEntrySerializer(serializers.ModelSerializer):
         model = ConfigEntry
         fields = ["key", "value", "isSecret", "description", "createdAt", "updatedAt"]
 
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            fields["key"].required = False  # the URL names the entry being replaced
+        return fields
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
         if instance.is_secret:

@@ -121,7 +121,7 @@ def run_now_and_watch_it_complete(page, base_url, workflow, quote_gate):
     expect(timeline.locator('.tl-row[data-key$="fan_out/pause"] .tl-bar')).to_be_visible()
     # The quote failed once (503) and was retried: its bar carries one failed-attempt mark.
     expect(timeline.locator('.tl-row[data-key$="fan_out/quote"] .tl-mark')).to_have_count(1)
-    expect(timeline.locator('.tl-row[data-key$="fan_out/quote"]')).to_contain_text("1 retry")
+    expect(timeline.locator('.tl-row[data-key$="fan_out/quote"]')).to_contain_text("1 failed attempt")
     quote = page.locator('details[data-key$="fan_out/quote"]')
     quote.locator("summary code").click()
     expect(quote).to_contain_text('"retryInMs": 300')  # its logs, pretty-printed, show the failed attempt

@@ -124,3 +124,12 @@ def test_keys_with_dots_are_addressable(api):
     create(api, key="carrier.a", value=1)
 
     assert api.get(f"{URL}/carrier.a").json()["value"] == 1
+
+
+def test_put_takes_the_key_from_the_url(api):
+    create(api, key="greeting", value="hello")
+
+    response = api.put(f"{URL}/greeting", {"value": 5}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert entry("greeting").value == 5

@@ -33,7 +33,10 @@ class Command(BaseCommand):
                     raise CommandError(f"{name}: nothing imported:\n{lines}") from None
         for result in results:
             where = f" (id {result['id']}, version {result['version']})" if result["id"] else ""
-            self.stdout.write(f"{'would ' if dry_run else ''}{result['action']}: {result['name']}{where}")
+            action = result["action"]
+            if dry_run:
+                action = "would " + ("leave unchanged" if action == "unchanged" else action)
+            self.stdout.write(f"{action}: {result['name']}{where}")
         self.stdout.write(f"{len(results)} workflow(s){', dry run: nothing written' if dry_run else ''}.")
 
 
