@@ -1,0 +1,43 @@
+"""A user's own and group permissions are read in one query, and mean what Django's backend says."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from executions.models import WorkflowExecution
+from tests.conftest import _client_for
+
+
+@pytest.fixture
+def reader(db):
+    user = User.objects.create_user("reader", password="pw")
+    user.user_permissions.add(Permission.objects.get(codename="view_workflowexecution"))
+    group = Group.objects.create(name="workflow readers")
+    group.permissions.add(Permission.objects.get(codename="view_workflow"))
+    user.groups.add(group)
+    return User.objects.get(pk=user.pk)
+
+
+def test_own_and_group_permissions_both_count(reader):
+    assert reader.has_perm("executions.view_workflowexecution")
+    assert reader.has_perm("workflows.view_workflow")
+    assert not reader.has_perm("workflows.change_workflow")
+    assert reader.get_all_permissions() == {"executions.view_workflowexecution", "workflows.view_workflow"}
+
+
+def test_an_inactive_user_has_none(reader):
+    reader.is_active = False
+    assert reader.get_all_permissions() == set()
+    assert not reader.has_perm("workflows.view_workflow")
+
+
+def test_a_list_request_reads_permissions_once(reader):
+    WorkflowExecution.objects.create()
+    client = _client_for(reader)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/executions")
+    assert response.status_code == 200 and response.json()["count"] == 1
+    permission_reads = [q["sql"] for q in queries.captured_queries if "auth_permission" in q["sql"]]
+    assert len(permission_reads) == 1
+    assert len(queries) == 4  # the token with its user, the permissions, the count and the page
