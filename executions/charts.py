@@ -121,12 +121,14 @@ class Chart:
 
 
 def nice_ticks(maximum, count=5):
-    """Return evenly spaced round tick values from 0 up to at least `maximum` (steps of 1, 2 or 5 × 10ⁿ)."""
+    """Return evenly spaced round ticks from 0 up to at least `maximum` (steps of 1, 2 or 5 × 10ⁿ; whole from 1 up)."""
     if maximum is None or maximum <= 0:
         return [0, 1]
     raw_step = maximum / count
     magnitude = 10 ** math.floor(math.log10(raw_step))
     step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw_step)
+    if maximum >= 1:
+        step = max(step, 1)  # counts and milliseconds read badly as 0.5 executions
     top = math.ceil(maximum / step - 1e-9) * step
     ticks = []
     value = 0
