@@ -133,6 +133,13 @@ def open_the_workflow_metrics(page, base_url, workflow):
     page.get_by_role("link", name="Metrics").click()
     page.wait_for_url(f"{base_url}/admin/metrics/workflows/{workflow.pk}/")
     expect(page.locator("#content")).to_contain_text("Metrics: Browser journey")
+    # Every chart is drawn (server-rendered SVG), its bars and points among them.
+    expect(page.locator("svg.chart")).to_have_count(5)
+    expect(page.locator("figcaption", has_text="Executions per hour")).to_be_visible()
+    expect(page.locator("svg.chart rect.bar").first).to_be_attached()
+    page.goto(f"{base_url}/admin/metrics/")
+    expect(page.locator("svg.chart")).to_have_count(3)
+    expect(page.locator("figcaption", has_text="Most failing workflows")).to_be_visible()
 
 
 def make_breakers():
