@@ -16,14 +16,12 @@ from rest_framework.exceptions import APIException
 from executions import selectors, services
 from executions.engine import runner
 from executions.engine.context import ConfigStore, mask
-from executions.models import StepExecution, TriggerFiring, WorkflowExecution
+from executions.models import OPERATE_PERMISSION, START_PERMISSION, StepExecution, TriggerFiring, WorkflowExecution
 from executions.statuses import ACTIVE, TERMINAL, ExecutionStatus
 from executions.timeline import timeline_of
 from workflows.selectors import config_values
 
 S = ExecutionStatus
-RUN_PERMISSION = "executions.start_execution"
-OPERATE_PERMISSION = "executions.operate_execution"
 ACTIVE_PAGE_LIMIT = 200
 
 STATUS_COLOURS = {
@@ -44,7 +42,7 @@ OPERATIONS = {
     "pause": (services.execution_pause, OPERATE_PERMISSION, {S.RUNNING, S.WAITING}, "paused"),
     "resume": (services.execution_resume, OPERATE_PERMISSION, {S.PAUSED}, "resumed"),
     "retry": (services.execution_retry, OPERATE_PERMISSION, {S.FAILED}, "retried"),
-    "rerun": (services.execution_rerun, RUN_PERMISSION, TERMINAL, "started again"),
+    "rerun": (services.execution_rerun, START_PERMISSION, TERMINAL, "started again"),
 }
 
 
@@ -172,7 +170,7 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
         return request.user.has_perm(OPERATE_PERMISSION)
 
     def has_rerun_permission(self, request):
-        return request.user.has_perm(RUN_PERMISSION)
+        return request.user.has_perm(START_PERMISSION)
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):

@@ -8,6 +8,10 @@ from django.utils import timezone
 from executions.fields import MaskedJSONField, MaskedTextField
 from executions.statuses import ExecutionStatus
 
+# The permissions (declared on WorkflowExecution) that running and operating executions need.
+START_PERMISSION = "executions.start_execution"
+OPERATE_PERMISSION = "executions.operate_execution"
+
 
 class WorkflowExecution(models.Model):
     """One run of a workflow (or of an ad-hoc orchestration request)."""

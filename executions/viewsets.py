@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from executions import selectors, services
 from executions.filters import ExecutionFilter
-from executions.models import TriggerSource, WorkflowExecution
+from executions.models import OPERATE_PERMISSION, START_PERMISSION, TriggerSource, WorkflowExecution
 from executions.serializers import (
     ExecuteRequestSerializer,
     ExecutionDetailSerializer,
@@ -25,9 +25,6 @@ from executions.statuses import TERMINAL
 from executions.triggers import manual
 from orchestration_site.permissions import has_perm
 from workflows.models import Workflow
-
-RUN_PERMISSION = "executions.start_execution"
-CHANGE_PERMISSION = "executions.operate_execution"
 
 
 def _is_uuid(value):
@@ -56,31 +53,31 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(ExecutionSerializer(execution).data)
 
     @extend_schema(request=None, responses=ExecutionSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[has_perm(CHANGE_PERMISSION)])
+    @action(detail=True, methods=["post"], permission_classes=[has_perm(OPERATE_PERMISSION)])
     def cancel(self, request, pk=None):
         """Stop the run: queued steps are cancelled, a step in flight finishes."""
         return self._operate(services.execution_cancel)
 
     @extend_schema(request=None, responses=ExecutionSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[has_perm(CHANGE_PERMISSION)])
+    @action(detail=True, methods=["post"], permission_classes=[has_perm(OPERATE_PERMISSION)])
     def pause(self, request, pk=None):
         """Hold the run: nothing new starts until it is resumed."""
         return self._operate(services.execution_pause)
 
     @extend_schema(request=None, responses=ExecutionSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[has_perm(CHANGE_PERMISSION)])
+    @action(detail=True, methods=["post"], permission_classes=[has_perm(OPERATE_PERMISSION)])
     def resume(self, request, pk=None):
         """Go on with a paused run."""
         return self._operate(services.execution_resume)
 
     @extend_schema(request=None, responses=ExecutionSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[has_perm(CHANGE_PERMISSION)])
+    @action(detail=True, methods=["post"], permission_classes=[has_perm(OPERATE_PERMISSION)])
     def retry(self, request, pk=None):
         """Resume a FAILED run from the step that failed, keeping completed steps' outputs."""
         return self._operate(services.execution_retry)
 
     @extend_schema(request=RerunRequestSerializer, responses={202: ExecutionSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[has_perm(RUN_PERMISSION)], throttle_scope="run")
+    @action(detail=True, methods=["post"], permission_classes=[has_perm(START_PERMISSION)], throttle_scope="run")
     def rerun(self, request, pk=None):
         """Start a new execution with the same input, optionally from a chosen top-level step."""
         body = RerunRequestSerializer(data=request.data if request.data else {})
@@ -94,7 +91,7 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 class WorkflowExecuteView(APIView):
     """POST /api/v1/workflows/:id/execute: start a run; 202 with the execution."""
 
-    permission_classes = [has_perm(RUN_PERMISSION)]
+    permission_classes = [has_perm(START_PERMISSION)]
     throttle_scope = "run"
 
     @extend_schema(request=ExecuteRequestSerializer, responses={202: ExecutionSerializer, 409: OpenApiResponse()})
@@ -127,7 +124,7 @@ class WorkflowMetricsView(APIView):
 class OrchestrationExecuteView(APIView):
     """Run ad-hoc steps: 200 with the result if it ends within options.timeout, else 202."""
 
-    permission_classes = [has_perm(RUN_PERMISSION)]
+    permission_classes = [has_perm(START_PERMISSION)]
     throttle_scope = "run"
 
     @extend_schema(

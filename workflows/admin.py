@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django_json_widget.widgets import JSONEditorWidget
 from rest_framework.exceptions import APIException
 
+from executions.models import START_PERMISSION
 from orchestration_site.parsers import safe_loads
 from workflows import library, selectors, services, transfer
 from workflows.definition import DefinitionError, validate_definition
@@ -101,9 +102,6 @@ class RunForm(forms.Form):
         if not isinstance(value, dict):
             raise forms.ValidationError('The input must be a JSON object, e.g. {"leadId": "lead_123"}.')
         return value
-
-
-RUN_PERMISSION = "executions.start_execution"
 
 
 def _metrics_url(object_id):
@@ -228,7 +226,7 @@ class WorkflowAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{workflow.name}: started execution {execution.pk}.", messages.SUCCESS)
 
     def has_run_permission(self, request):
-        return request.user.has_perm(RUN_PERMISSION)
+        return request.user.has_perm(START_PERMISSION)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -241,7 +239,7 @@ class WorkflowAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "can_run": request.user.has_perm(RUN_PERMISSION),
+            "can_run": request.user.has_perm(START_PERMISSION),
             "can_duplicate": self.has_add_permission(request),
             "executions_url": reverse("admin:executions_workflowexecution_changelist")
             + f"?workflow__id__exact={object_id}",
@@ -252,7 +250,7 @@ class WorkflowAdmin(admin.ModelAdmin):
     def run_view(self, request, object_id):
         """Run now: a JSON input form; a started run lands on its execution page."""
         workflow = get_object_or_404(Workflow, pk=object_id)
-        if not (self.has_view_permission(request, workflow) and request.user.has_perm(RUN_PERMISSION)):
+        if not (self.has_view_permission(request, workflow) and request.user.has_perm(START_PERMISSION)):
             raise PermissionDenied
         # Never pre-ticked: running a workflow that is not ACTIVE is a choice, as the API's testRun is.
         form = RunForm(request.POST or None)

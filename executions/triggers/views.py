@@ -7,14 +7,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from executions.models import TriggerFiring
+from executions.models import START_PERMISSION, TriggerFiring
 from executions.serializers import ExecutionSerializer
 from executions.triggers import events, webhook
 from executions.triggers.serializers import EventSerializer, TriggerFiringSerializer
 from orchestration_site.permissions import has_perm
 from workflows.models import Workflow
 
-RUN_PERMISSION = "executions.start_execution"
 WEBHOOK_HEADERS = [
     OpenApiParameter("X-Webhook-Timestamp", str, OpenApiParameter.HEADER, description="Unix seconds (HMAC)."),
     OpenApiParameter(
@@ -50,7 +49,7 @@ class WebhookView(APIView):
 class EventView(APIView):
     """POST /api/v1/events: start every ACTIVE workflow listening to the event's type."""
 
-    permission_classes = [has_perm(RUN_PERMISSION)]
+    permission_classes = [has_perm(START_PERMISSION)]
     throttle_scope = "run"
 
     @extend_schema(request=EventSerializer, responses={202: OpenApiResponse(description="The executions started")})
