@@ -1,8 +1,16 @@
 """Dramatiq broker set-up from one URL, and the embedded worker of the default set-up."""
 
+import logging
 import os
 import threading
 from urllib.parse import urlparse
+
+import redis
+from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
+from dramatiq.common import compute_backoff
+from dramatiq.errors import ConnectionClosed
+
+logger = logging.getLogger(__name__)
 
 MIDDLEWARE = [
     "dramatiq.middleware.AgeLimit",
@@ -19,7 +27,11 @@ def dramatiq_broker_settings(url):
     """Return django-dramatiq's DRAMATIQ_BROKER dict for a redis://, amqp:// or empty URL."""
     scheme = urlparse(url).scheme if url else ""
     if scheme in {"redis", "rediss"}:
-        return {"BROKER": "dramatiq.brokers.redis.RedisBroker", "OPTIONS": {"url": url}, "MIDDLEWARE": MIDDLEWARE}
+        return {
+            "BROKER": "orchestration_site.broker.WakingRedisBroker",
+            "OPTIONS": {"url": url},
+            "MIDDLEWARE": MIDDLEWARE,
+        }
     if scheme in {"amqp", "amqps"}:
         # Confirmed publishes: a message that carries workflow progress must not vanish silently.
         return {
@@ -30,6 +42,72 @@ def dramatiq_broker_settings(url):
     if scheme:
         raise ValueError(f"DRAMATIQ_BROKER_URL must start with redis:// or amqp://, not {scheme}://")
     return {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}, "MIDDLEWARE": MIDDLEWARE}
+
+
+class WakingRedisBroker(RedisBroker):
+    """Dramatiq's Redis broker, whose idle consumers are woken by a send instead of polling for it.
+
+    Dramatiq's Redis consumer, finding its queue empty, sleeps (5 ms doubling up to the worker
+    timeout) before it looks again, so the first message after a quiet spell waits tens of
+    milliseconds for nobody. Here every enqueue also publishes on the queue's wake-up channel,
+    and an idle consumer waits on that channel for at most the same back-off: a send ends the
+    wait at once. Messages and their delivery are Dramatiq's own; a lost wake-up (a publish
+    failing, a subscription dropped) costs only the back-off it would have slept anyway.
+    """
+
+    @property
+    def consumer_class(self):
+        return WakingConsumer
+
+    def wake_channel(self, queue_name):
+        return f"{self.namespace}:wake:{queue_name}"
+
+    def enqueue(self, message, *, delay=None):
+        message = super().enqueue(message, delay=delay)
+        try:
+            self.client.publish(self.wake_channel(message.queue_name), b"")
+        except redis.RedisError:
+            logger.debug("Wake-up for %s not published", message.queue_name, exc_info=True)
+        return message
+
+
+class WakingConsumer(_RedisConsumer):
+    """Wait on the queue's wake-up channel where Dramatiq's consumer would sleep."""
+
+    def __init__(self, broker, queue_name, prefetch, timeout):
+        # The parent backs off with max_backoff = its timeout: 0 makes its sleep 0, and the wait
+        # happens below instead, bounded by the real timeout.
+        super().__init__(broker, queue_name, prefetch, 0)
+        self.idle_timeout = timeout
+        self.idle_misses = 0
+        self.subscription = broker.client.pubsub(ignore_subscribe_messages=True)
+        try:
+            self.subscription.subscribe(broker.wake_channel(queue_name))
+        except redis.ConnectionError as error:
+            raise ConnectionClosed(error) from None
+
+    def __next__(self):
+        message = super().__next__()
+        if message is not None:
+            self.idle_misses = 0
+            return message
+        self.idle_misses, backoff_ms = compute_backoff(self.idle_misses, max_backoff=self.idle_timeout)
+        try:
+            # Wake-ups sent while this consumer was fetching wait in the subscription: the first
+            # returns at once, and the rest are drained so they do not end the next wait too.
+            if self.subscription.get_message(timeout=backoff_ms / 1000) is not None:
+                self.idle_misses = 0
+                while self.subscription.get_message(timeout=0) is not None:
+                    pass
+        except redis.ConnectionError as error:
+            raise ConnectionClosed(error) from None
+        return None
+
+    def close(self):
+        try:
+            self.subscription.close()
+        finally:
+            super().close()
 
 
 _embedded = None

@@ -36,8 +36,13 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 def broker_kind():
     """The broker the engine's actors are bound to: in-process, redis or rabbitmq."""
-    name = type(tasks.run_step.broker).__name__
-    return {"RedisBroker": "redis", "RabbitmqBroker": "rabbitmq"}.get(name, "in-process")
+    from dramatiq.brokers.rabbitmq import RabbitmqBroker
+    from dramatiq.brokers.redis import RedisBroker
+
+    broker = tasks.run_step.broker
+    if isinstance(broker, RedisBroker):
+        return "redis"
+    return "rabbitmq" if isinstance(broker, RabbitmqBroker) else "in-process"
 
 
 def database_description():

@@ -40,10 +40,10 @@ def service_available(kind):
 def make_broker(kind, url=None, namespace=None):
     middleware = [load_middleware(path) for path in MIDDLEWARE]
     if kind == "redis":
-        from dramatiq.brokers.redis import RedisBroker
+        from orchestration_site.broker import WakingRedisBroker
 
         namespace = namespace or f"orch-test-{uuid.uuid4().hex[:8]}"
-        return RedisBroker(url=url or REDIS_URL, namespace=namespace, middleware=middleware)
+        return WakingRedisBroker(url=url or REDIS_URL, namespace=namespace, middleware=middleware)
     if kind == "rabbitmq":
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
