@@ -2,7 +2,18 @@
 
 from django.contrib.auth import backends
 from django.contrib.auth.models import Permission
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
+
+
+def permission_names(user):
+    """The "app_label.codename" of a user's own and group permissions, as one query.
+
+    `user` is a user or an expression for one (OuterRef("user_id")), so the same query can be
+    folded into another as a subquery.
+    """
+    permissions = Permission.objects.filter(Q(user=user) | Q(group__user=user))
+    return permissions.order_by().values_list(Concat("content_type__app_label", Value("."), "codename"), flat=True)
 
 
 class ModelBackend(backends.ModelBackend):
@@ -12,9 +23,11 @@ class ModelBackend(backends.ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            permissions = Permission.objects.all()
-            if not user_obj.is_superuser:
-                permissions = permissions.filter(Q(user=user_obj) | Q(group__user=user_obj))
-            names = permissions.values_list("content_type__app_label", "codename").order_by()
-            user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in names}
+            if user_obj.is_superuser:
+                names = Permission.objects.values_list(
+                    Concat("content_type__app_label", Value("."), "codename"), flat=True
+                )
+            else:
+                names = permission_names(user_obj)
+            user_obj._perm_cache = set(names)
         return user_obj._perm_cache
