@@ -1,5 +1,7 @@
 """The variables a step sees: input, earlier outputs, extracted variables, config, item, error."""
 
+from functools import cached_property
+
 from executions.engine.resolver import MISSING, dig, split_path
 from orchestration_site.masking import SECRET_MASK, mask, secret_strings  # noqa: F401  (one masking mechanism, re-exported)
 
@@ -39,21 +41,22 @@ class Context:
     def __init__(self, *, input=None, config=None, results=(), extras=None):
         self.input = input or {}
         self.config = config or ConfigStore({})
-        self.names = dict(self.input) if isinstance(self.input, dict) else {}
-        self.steps = {}
-        self.variables = {}
-        for step_id, output, variables in results:
-            self.add_result(step_id, output, variables)
+        self._results = results
         self.extras = extras or {}
 
-    def add_result(self, step_id, output, variables=None):
-        entry = {"output": output}
-        self.steps[step_id] = entry
-        self.names[step_id] = entry
-        # Variables live in their own layer: a step finishing later must not hide one that
-        # an earlier step extracted under the same name as its id.
-        if variables:
-            self.variables.update(variables)
+    @cached_property
+    def _layers(self):
+        """(names, steps, variables), read when a lookup first needs them: a step whose config
+        names only `config`, `input`, `item` or nothing never queries the earlier results."""
+        names = dict(self.input) if isinstance(self.input, dict) else {}
+        steps, variables = {}, {}
+        for step_id, output, step_variables in self._results:
+            entry = {"output": output}
+            steps[step_id] = names[step_id] = entry
+            # Variables live in their own layer: a step finishing later must not hide one that
+            # an earlier step extracted under the same name as its id.
+            variables.update(step_variables or {})
+        return names, steps, variables
 
     def with_extras(self, extras):
         """Return a view of this context with `item`, `index` or `error` layered on top."""
@@ -71,12 +74,13 @@ class Context:
             return self.config.lookup(segments[1:]) if len(segments) > 1 else MISSING
         if head == "input":
             return dig(self.input, segments[1:])
-        if head == "steps":
-            return dig(self.steps, segments[1:])
         if head in self.extras:
             return dig(self.extras[head], segments[1:])
-        if head in self.variables:
-            return dig(self.variables[head], segments[1:])
-        if head in self.names:
-            return dig(self.names[head], segments[1:])
+        names, steps, variables = self._layers
+        if head == "steps":
+            return dig(steps, segments[1:])
+        if head in variables:
+            return dig(variables[head], segments[1:])
+        if head in names:
+            return dig(names[head], segments[1:])
         return MISSING

@@ -516,13 +516,20 @@ def record(row, outcome, record_input):
     with transaction.atomic():
         to_run = []
         base = _claimed(row)
+        execution = row.execution
+        execution.claimed_at_insert = None
+        if isinstance(outcome, Completed) and _record_completed(row, outcome, record_input, now, secrets, running=True):
+            # The outcome's UPDATE found the run RUNNING: what follows goes by that, and the
+            # next step of it may be inserted already claimed (RUNNING, leased) by this worker:
+            # the same claim as later, minus a statement and a commit per step.
+            execution.status = S.RUNNING
+            execution.claim_next_at = now if _may_claim_inline(execution, now) else None
+            to_run = _advance(row, succeeded=True)
+            return _after_record(row, to_run, now)
         # Read once: what follows in this transaction (next steps, joins) goes by it.
-        row.execution.status = _execution_status(row.execution)
-        # The next step of this execution may be inserted already claimed (RUNNING, leased) by
-        # this worker: the same claim as later, minus a statement and a commit per step.
-        row.execution.claim_next_at = now if _may_claim_inline(row.execution, now) else None
-        row.execution.claimed_at_insert = None
-        if row.execution.status in TERMINAL:
+        execution.status = _execution_status(execution)
+        execution.claim_next_at = now if _may_claim_inline(execution, now) else None
+        if execution.status in TERMINAL:
             # The run ended (cancelled, timed out, failed elsewhere) while this step ran.
             finished = {Completed: S.COMPLETED, Failed: S.FAILED}.get(type(outcome), S.CANCELLED)
             base.update(
@@ -534,19 +541,7 @@ def record(row, outcome, record_input):
             )
             return None
         if isinstance(outcome, Completed):
-            updated = base.update(
-                status=S.COMPLETED,
-                input=record_input,
-                output=mask(outcome.output, secrets),
-                variables=mask(outcome.variables, secrets),
-                completed_at=now,
-                duration=_duration_ms(row, now),
-                logs=row.logs + mask(outcome.logs, secrets),
-                error=None,
-                error_type=None,
-            )
-            if updated:
-                row.status, row.output, row.variables = S.COMPLETED, outcome.output, outcome.variables
+            if _record_completed(row, outcome, record_input, now, secrets, running=False):
                 to_run = _advance(row, succeeded=True)
         elif isinstance(outcome, Failed):
             to_run = _record_failure(row, outcome, record_input, now, secrets)
@@ -559,14 +554,45 @@ def record(row, outcome, record_input):
             to_run = _record_fork(row, outcome, record_input, now, secrets)
         else:
             raise TypeError(f"Unknown outcome {outcome!r}")
-        claimed_at_insert = getattr(row.execution, "claimed_at_insert", None)
-        row.execution.claim_next_at = row.execution.claimed_at_insert = None
-        if claimed_at_insert is not None and (not to_run or to_run[0] is not claimed_at_insert):
-            _hand_over(claimed_at_insert)  # not the one to run inline: back to PENDING, and sent
-        for other in to_run[1:]:
-            send_step(other.pk)
-        if to_run and to_run[0].status == S.PENDING:
-            _claim_created(to_run[0], now)
+        return _after_record(row, to_run, now)
+
+
+def _record_completed(row, outcome, record_input, now, secrets, *, running):
+    """Store a completed outcome on this worker's claim; with `running`, only while the run is RUNNING.
+
+    The check rides on the UPDATE itself, so the usual case needs no read of the run's status.
+    Returns True if the record was written.
+    """
+    base = _claimed(row)
+    if running:
+        base = base.filter(Exists(WorkflowExecution.objects.filter(pk=OuterRef("execution_id"), status=S.RUNNING)))
+    updated = base.update(
+        status=S.COMPLETED,
+        input=record_input,
+        output=mask(outcome.output, secrets),
+        variables=mask(outcome.variables, secrets),
+        completed_at=now,
+        duration=_duration_ms(row, now),
+        logs=row.logs + mask(outcome.logs, secrets),
+        error=None,
+        error_type=None,
+    )
+    if updated:
+        row.status, row.output, row.variables = S.COMPLETED, outcome.output, outcome.variables
+    return bool(updated)
+
+
+def _after_record(row, to_run, now):
+    """Send what the recording transaction created; return the step to run inline (claimed if it could be)."""
+    execution = row.execution
+    claimed_at_insert = getattr(execution, "claimed_at_insert", None)
+    execution.claim_next_at = execution.claimed_at_insert = None
+    if claimed_at_insert is not None and (not to_run or to_run[0] is not claimed_at_insert):
+        _hand_over(claimed_at_insert)  # not the one to run inline: back to PENDING, and sent
+    for other in to_run[1:]:
+        send_step(other.pk)
+    if to_run and to_run[0].status == S.PENDING:
+        _claim_created(to_run[0], now)
     return to_run[0] if to_run else None
 
 

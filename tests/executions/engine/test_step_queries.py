@@ -20,24 +20,46 @@ def quiet_broker(transactional_db):
     broker.flush_all()
 
 
-def queries_of_a_run(make_workflow, server, steps):
+def queries_of_a_run(make_workflow, server, steps, refer_back=False):
     url = server.route("GET", "/step", json={"ok": True})
-    workflow = make_workflow([{"id": f"s{i}", "type": "HTTP_REQUEST", "config": {"url": url}} for i in range(steps)])
+    # With refer_back, each step after the first sends the previous one's status in its query.
+    urls = [f"{url}?previous={{{{s{i - 1}.output.status}}}}" if refer_back and i else url for i in range(steps)]
+    workflow = make_workflow(
+        [{"id": f"s{i}", "type": "HTTP_REQUEST", "config": {"url": urls[i]}} for i in range(steps)]
+    )
     execution = services.execution_start(workflow=workflow)
     with CaptureQueriesContext(connection) as queries:
         runner.start(execution.pk)
     assert WorkflowExecution.objects.get(pk=execution.pk).status == "COMPLETED"
-    return len(queries)
+    return [query["sql"] for query in queries.captured_queries]
 
 
-def test_each_further_step_costs_at_most_nine_queries(quiet_broker, make_workflow, server):
+def step_cost(make_workflow, server, refer_back=False):
+    """Queries per further step: the difference between a 12-step and a 2-step run, over 10."""
+    short = queries_of_a_run(make_workflow, server, 2, refer_back)
+    long = queries_of_a_run(make_workflow, server, 12, refer_back)
+    return (len(long) - len(short)) / 10, long
+
+
+def test_each_further_step_costs_at_most_seven_queries(quiet_broker, make_workflow, server):
     # A warm-up run creates the service's breaker and records its first success.
     queries_of_a_run(make_workflow, server, 1)
-    short = queries_of_a_run(make_workflow, server, 2)
-    long = queries_of_a_run(make_workflow, server, 12)
+    per_step, queries = step_cost(make_workflow, server)
 
-    # Config and earlier results (2), the breaker (1), then one transaction (BEGIN … COMMIT, the
-    # only commit): the run's status, the outcome, the next record inserted already claimed, and
-    # the execution's current step. (Before: 13, with a claim read and three commits.)
-    assert (long - short) / 10 <= 9
+    # Config (1) and the breaker (1), then one transaction (BEGIN … COMMIT, the only commit):
+    # the outcome (with the run's status checked in the same UPDATE), the next record inserted
+    # already claimed, and the execution's current step. (Before: 13, with a claim read, a
+    # status read, a read of earlier results and three commits.)
+    assert per_step <= 7
+    # A step whose config names no earlier step never reads them.
+    assert not any('"executions_stepexecution"."output"' in sql and sql.startswith("SELECT") for sql in queries[:-8])
     assert len(server.received("GET", "/step")) == 15
+
+
+def test_a_step_that_refers_to_earlier_results_reads_them_once(quiet_broker, make_workflow, server):
+    queries_of_a_run(make_workflow, server, 1)
+    per_step, _ = step_cost(make_workflow, server, refer_back=True)
+    assert per_step <= 8
+    sent = [request["query"].get("previous") for request in server.received("GET", "/step")]
+    # The warm-up's step and each run's first step name none; the 1 + 11 others name theirs.
+    assert sent.count(["200"]) == 12 and sent.count(None) == 3
