@@ -1,14 +1,15 @@
 """Dramatiq broker set-up from one URL, and the embedded worker of the default set-up."""
 
+import contextlib
 import logging
 import os
 import threading
+import time
 from urllib.parse import urlparse
 
 import redis
 from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.common import compute_backoff
-from dramatiq.errors import ConnectionClosed
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +72,19 @@ class WakingRedisBroker(RedisBroker):
         return message
 
 
+# An idle subscription carries nothing: a ping this often finds a link that a proxy dropped.
+WAKE_PING_SECONDS = 30.0
+
+
 class WakingConsumer(_RedisConsumer):
-    """Wait on the queue's wake-up channel where Dramatiq's consumer would sleep."""
+    """Wait on the queue's wake-up channel where Dramatiq's consumer would sleep.
+
+    Every idle consumer of the queue, in every process, wakes for a send and fetches; one gets
+    the message. The subscription is a connection of its own: when it fails, this consumer
+    sleeps as Dramatiq's would and subscribes again on its next wait. Only the fetch, which is
+    Dramatiq's, reports a broken broker (ConnectionClosed), so a lost subscription never
+    restarts the consumer (which would drop the delayed messages it holds).
+    """
 
     def __init__(self, broker, queue_name, prefetch, timeout):
         # The parent backs off with max_backoff = its timeout: 0 makes its sleep 0, and the wait
@@ -80,11 +92,8 @@ class WakingConsumer(_RedisConsumer):
         super().__init__(broker, queue_name, prefetch, 0)
         self.idle_timeout = timeout
         self.idle_misses = 0
-        self.subscription = broker.client.pubsub(ignore_subscribe_messages=True)
-        try:
-            self.subscription.subscribe(broker.wake_channel(queue_name))
-        except redis.ConnectionError as error:
-            raise ConnectionClosed(error) from None
+        self.subscription = None
+        self.pinged_at = 0.0
 
     def __next__(self):
         message = super().__next__()
@@ -92,20 +101,44 @@ class WakingConsumer(_RedisConsumer):
             self.idle_misses = 0
             return message
         self.idle_misses, backoff_ms = compute_backoff(self.idle_misses, max_backoff=self.idle_timeout)
+        if self.wait_for_wake_up(backoff_ms / 1000):
+            self.idle_misses = 0
+        return None
+
+    def wait_for_wake_up(self, seconds):
+        """Wait at most `seconds` for a send to this queue; return True if one came. Never raises."""
         try:
+            if self.subscription is None:
+                subscription = self.broker.client.pubsub(ignore_subscribe_messages=True)
+                self.subscription = subscription
+                subscription.subscribe(self.broker.wake_channel(self.queue_name))
+                self.pinged_at = time.monotonic()
+            elif time.monotonic() - self.pinged_at > WAKE_PING_SECONDS:
+                self.subscription.ping()
+                self.pinged_at = time.monotonic()
             # Wake-ups sent while this consumer was fetching wait in the subscription: the first
             # returns at once, and the rest are drained so they do not end the next wait too.
-            if self.subscription.get_message(timeout=backoff_ms / 1000) is not None:
-                self.idle_misses = 0
-                while self.subscription.get_message(timeout=0) is not None:
-                    pass
-        except redis.ConnectionError as error:
-            raise ConnectionClosed(error) from None
-        return None
+            woken = self.subscription.get_message(timeout=seconds)
+            if woken is None or woken["type"] != "message":  # nothing, or the answer to a ping
+                return False
+            while self.subscription.get_message(timeout=0) is not None:
+                pass
+            return True
+        except (redis.RedisError, OSError):
+            logger.warning("Wake-ups for %s lost; polling until subscribed again", self.queue_name, exc_info=True)
+            self.unsubscribe()
+            time.sleep(seconds)
+            return False
+
+    def unsubscribe(self):
+        subscription, self.subscription = self.subscription, None
+        if subscription is not None:
+            with contextlib.suppress(redis.RedisError, OSError):
+                subscription.close()
 
     def close(self):
         try:
-            self.subscription.close()
+            self.unsubscribe()
         finally:
             super().close()
 

@@ -76,3 +76,63 @@ def test_an_idle_consumer_still_looks_again_when_no_wake_up_comes():
     finally:
         consumer.close()
         broker.close()
+
+
+def kill_connection(client, connection):
+    """CLIENT KILL the server side of one redis-py connection, as a proxy's idle timeout would."""
+    host, port = connection._sock.getsockname()[:2]
+    client.execute_command("CLIENT", "KILL", "ADDR", f"{host}:{port}")
+
+
+def test_a_dropped_subscription_neither_stops_the_worker_nor_strands_delayed_messages():
+    require_service("redis")
+    broker = make_broker("redis")
+    queue_name = "wakeup-dropped"
+    done = []
+
+    @dramatiq.actor(broker=broker, queue_name=queue_name)
+    def record(value):
+        done.append(value)
+
+    broker.flush_all()
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=1000)
+    worker.start()
+    try:
+        consumers = started_consumers(worker)
+        wait_until_subscribed(consumers)
+        for consumer in consumers:  # the main queue's and the delay queue's
+            kill_connection(broker.client, consumer.subscription.connection)
+
+        record.send_with_options(args=("delayed",), delay=200)
+        record.send("now")
+        deadline = time.monotonic() + 5
+        while len(done) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sorted(done) == ["delayed", "now"]
+
+        # Subscribed again: a send still wakes an idle consumer.
+        wait_until_subscribed(consumers)
+        record.send("after")
+        deadline = time.monotonic() + 3
+        while "after" not in done and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert "after" in done
+    finally:
+        worker.stop()
+        broker.flush_all()
+        broker.close()
+
+
+def started_consumers(worker, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while any(thread.consumer is None for thread in worker.consumers.values()):
+        assert time.monotonic() < deadline, "the worker's consumers never started"
+        time.sleep(0.02)
+    return [thread.consumer for thread in worker.consumers.values()]
+
+
+def wait_until_subscribed(consumers, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not all(c.subscription is not None and c.subscription.connection for c in consumers):
+        assert time.monotonic() < deadline, "the consumers never subscribed"
+        time.sleep(0.02)
