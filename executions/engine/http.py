@@ -186,8 +186,12 @@ def _request_body_size(json_body, data):
     return 0
 
 
-def _next_hop(method, url, response, headers, credentials):
-    """Return (method, url, headers, keeps_body) for the hop a redirect asks for."""
+def _next_hop(method, url, response, headers, credentials, body=None):
+    """Return (method, url, headers, keeps_body) for the hop a redirect asks for.
+
+    A hop to another origin never carries what was meant for the step's own: credential headers
+    are dropped, and a body holding a secret (kept by 307 and 308) fails the step instead.
+    """
     location = response.headers["Location"]
     try:
         location = urljoin(url, location)
@@ -210,7 +214,21 @@ def _next_hop(method, url, response, headers, credentials):
     if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
         method, keeps_body = "GET", False
         headers = {name: value for name, value in headers.items() if name.lower() not in BODY_HEADERS}
+    if moved and keeps_body and body is not None and mask_known(body) != body:
+        raise StepError(
+            HTTP_ERROR,
+            f"{method} {url} redirected to {location}, another origin: the request body holds a secret "
+            "config value, so it is not sent there.",
+            status=status,
+        )
     return method, location, headers, keeps_body
+
+
+def _sent_body(json_body, data):
+    """The body a hop would carry, as JSON or text, to look for secrets in."""
+    if isinstance(data, bytes):
+        return data.decode(errors="replace")
+    return json_body if data is None else data
 
 
 def _holds_secret(value):
@@ -287,7 +305,9 @@ def send(
             )
         try:
             # The request of the new hop goes through the guard again before anything is sent.
-            method, url, headers, keeps_body = _next_hop(method, response.url or url, response, headers, credentials)
+            method, url, headers, keeps_body = _next_hop(
+                method, response.url or url, response, headers, credentials, _sent_body(json_body, data)
+            )
         finally:
             response.close()
         if not keeps_body:

@@ -168,3 +168,35 @@ def test_a_redirect_to_a_malformed_location_is_the_services_http_error(server, l
     assert caught.value.error_type == HTTP_ERROR and caught.value.status == 302
     if follow:
         assert location in caught.value.message
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_a_body_holding_a_secret_is_not_sent_to_another_origin(server, other, status):
+    server.route("POST", "/quote", status=status, json={}, headers={"Location": f"http://localhost:{other.port}/q"})
+    other.route("POST", "/q", json={"ok": True})
+    masking.remember("vault-key-123456")  # a secret config value, as the engine remembers it
+
+    with pytest.raises(StepError) as caught:
+        call(
+            {
+                "url": server.url("/quote"),
+                "method": "POST",
+                "body": {"apiKey": "vault-key-123456"},
+                "followRedirects": True,
+            }
+        )
+
+    assert caught.value.error_type == HTTP_ERROR and caught.value.status == status
+    assert "holds a secret" in caught.value.message and "vault-key-123456" not in caught.value.message
+    assert other.requests == []
+
+
+def test_a_body_without_secrets_follows_a_307_to_another_origin(server, other):
+    server.route("POST", "/quote", status=307, json={}, headers={"Location": f"http://localhost:{other.port}/q"})
+    other.route("POST", "/q", json={"ok": True})
+    masking.remember("vault-key-123456")
+
+    outcome = call({"url": server.url("/quote"), "method": "POST", "body": {"lead": 1}, "followRedirects": True})
+
+    assert outcome.output["body"] == {"ok": True}
+    assert other.received("POST", "/q")[0]["body"] == {"lead": 1}
