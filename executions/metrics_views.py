@@ -1,14 +1,17 @@
 """The admin's metrics pages: figures from `executions.metrics`, drawn as SVG by `executions.charts`.
 
-Wired in `orchestration_site/urls.py` behind `admin.site.admin_view`, so only staff reach them.
+Wired in `orchestration_site/urls.py` behind `admin.site.admin_view`, so only staff reach them,
+and only staff who may view executions (and, for a workflow's page, workflows) see them.
 """
 
 from django.contrib import admin
+from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
 from executions import charts, metrics
+from executions.models import VIEW_PERMISSION
 from workflows.models import Workflow
 
 
@@ -49,6 +52,7 @@ def _timeline_charts(timeline, period):
     ]
 
 
+@permission_required(VIEW_PERMISSION, raise_exception=True)
 def overview_page(request):
     """Show totals, executions over time, the most failing workflows, active runs and open breakers."""
     period, error = _period_or_400(request)
@@ -71,6 +75,7 @@ def overview_page(request):
     return TemplateResponse(request, "metrics/overview.html", context)
 
 
+@permission_required([VIEW_PERMISSION, "workflows.view_workflow"], raise_exception=True)
 def workflow_page(request, workflow_id):
     """Show one workflow's executions over time, success rate, duration percentiles, steps and failures."""
     workflow = get_object_or_404(Workflow, pk=workflow_id)

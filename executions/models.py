@@ -11,6 +11,8 @@ from executions.statuses import ExecutionStatus
 # The permissions (declared on WorkflowExecution) that running and operating executions need.
 START_PERMISSION = "executions.start_execution"
 OPERATE_PERMISSION = "executions.operate_execution"
+# Django's own; the metrics pages and a session's /metrics show what executions did, so they need it.
+VIEW_PERMISSION = "executions.view_workflowexecution"
 
 
 class WorkflowExecution(models.Model):

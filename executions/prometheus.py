@@ -19,7 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from breakers.models import CircuitBreaker, CircuitBreakerState
-from executions.models import StepExecution, WorkflowExecution
+from executions.models import VIEW_PERMISSION, StepExecution, WorkflowExecution
 from executions.statuses import ACTIVE, ExecutionStatus
 
 logger = logging.getLogger(__name__)
@@ -189,10 +189,12 @@ def _refusal(request):
             return None
         return _unauthorized('Bearer realm="metrics", error="invalid_token"')
     user = request.user
-    if user.is_authenticated and user.is_active and user.is_staff:
+    if user.is_authenticated and user.is_active and user.is_staff and user.has_perm(VIEW_PERMISSION):
         return None
     if user.is_authenticated:
-        return HttpResponse("Staff only.\n", status=403, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            f"Staff with the {VIEW_PERMISSION} permission only.\n", status=403, content_type="text/plain; charset=utf-8"
+        )
     return _unauthorized('Bearer realm="metrics"')
 
 

@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django_json_widget.widgets import JSONEditorWidget
 from rest_framework.exceptions import APIException
 
-from executions.models import START_PERMISSION
+from executions.models import START_PERMISSION, VIEW_PERMISSION
 from orchestration_site.parsers import safe_loads
 from workflows import library, selectors, services, transfer
 from workflows.definition import DefinitionError, validate_definition
@@ -243,7 +243,7 @@ class WorkflowAdmin(admin.ModelAdmin):
             "can_duplicate": self.has_add_permission(request),
             "executions_url": reverse("admin:executions_workflowexecution_changelist")
             + f"?workflow__id__exact={object_id}",
-            "metrics_url": _metrics_url(object_id),
+            "metrics_url": _metrics_url(object_id) if request.user.has_perm(VIEW_PERMISSION) else None,
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

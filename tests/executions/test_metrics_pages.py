@@ -1,4 +1,4 @@
-"""The admin's metrics pages: staff only, SVG charts and figures that match the stored executions."""
+"""The admin's metrics pages: staff who may view executions, SVG charts and figures that match the stored executions."""
 
 import datetime
 import re
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from breakers.models import CircuitBreaker
 from executions.models import StepExecution, WorkflowExecution
+from tests.support.admin import staff_client
 from tests.support.charts import charts_in, shapes, tooltips
 
 OVERVIEW = "/admin/metrics/"
@@ -23,9 +24,8 @@ def workflow_url(workflow):
 
 @pytest.fixture
 def staff(db):
-    client = Client()
-    client.force_login(User.objects.create_user("staff", password="pw", is_staff=True))
-    return client
+    """Staff who may view workflows and executions: what the metrics pages show."""
+    return staff_client("executions.view_workflowexecution", "workflows.view_workflow")
 
 
 def run(workflow, status, *, at, duration=None, error_type=None, steps=()):
@@ -212,6 +212,25 @@ def test_admin_index_links_to_the_metrics(staff):
 
     assert 'href="/admin/metrics/"' in html
     assert 'href="/metrics"' in html
+
+
+def test_staff_who_may_not_view_executions_get_403_and_no_links(make_workflow):
+    workflow = make_workflow([], name="hidden")
+    only_workflows = staff_client("workflows.view_workflow")
+
+    assert only_workflows.get(OVERVIEW).status_code == 403
+    assert only_workflows.get(workflow_url(workflow)).status_code == 403
+    assert "/admin/metrics/" not in only_workflows.get("/admin/").content.decode()
+    change_page = only_workflows.get(f"/admin/workflows/workflow/{workflow.pk}/change/")
+    assert change_page.status_code == 200 and workflow_url(workflow) not in change_page.content.decode()
+
+
+def test_a_workflows_page_also_needs_the_view_workflow_permission(make_workflow):
+    workflow = make_workflow([], name="flows hidden")
+    only_executions = staff_client("executions.view_workflowexecution")
+
+    assert only_executions.get(OVERVIEW).status_code == 200
+    assert only_executions.get(workflow_url(workflow)).status_code == 403
 
 
 def test_pages_with_no_executions(staff, make_workflow):

@@ -9,6 +9,7 @@ from breakers.services import breaker_configure, breaker_get_or_create
 from executions import prometheus, tasks
 from executions.models import StepExecution, WorkflowExecution
 from tests.conftest import require_service
+from tests.support.admin import staff_client
 from tests.support.workers import bound_broker
 
 TOKEN = "s3cret-scrape-token"
@@ -16,9 +17,7 @@ TOKEN = "s3cret-scrape-token"
 
 @pytest.fixture
 def staff(db):
-    client = Client()
-    client.force_login(User.objects.create_user("staff", password="pw", is_staff=True))
-    return client
+    return staff_client("executions.view_workflowexecution")
 
 
 def scrape(client, **headers):
@@ -185,6 +184,13 @@ def test_a_signed_in_user_who_is_not_staff_gets_403(db):
     client.force_login(User.objects.create_user("viewer", password="pw"))
 
     assert client.get("/metrics").status_code == 403
+
+
+def test_staff_who_may_not_view_executions_get_403(db):
+    response = staff_client("workflows.view_workflow").get("/metrics")
+
+    assert response.status_code == 403
+    assert "executions.view_workflowexecution" in response.content.decode()
 
 
 @override_settings(METRICS_TOKEN=TOKEN)
