@@ -5,6 +5,9 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q, Value
 from django.db.models.functions import Concat
 
+# A permission's name as has_perm() takes it: "app_label.codename".
+PERMISSION_NAME = Concat("content_type__app_label", Value("."), "codename")
+
 
 def permission_names(user):
     """The "app_label.codename" of a user's own and group permissions, as one query.
@@ -13,7 +16,7 @@ def permission_names(user):
     folded into another as a subquery.
     """
     permissions = Permission.objects.filter(Q(user=user) | Q(group__user=user))
-    return permissions.order_by().values_list(Concat("content_type__app_label", Value("."), "codename"), flat=True)
+    return permissions.order_by().values_list(PERMISSION_NAME, flat=True)
 
 
 class ModelBackend(backends.ModelBackend):
@@ -24,9 +27,7 @@ class ModelBackend(backends.ModelBackend):
             return set()
         if not hasattr(user_obj, "_perm_cache"):
             if user_obj.is_superuser:
-                names = Permission.objects.values_list(
-                    Concat("content_type__app_label", Value("."), "codename"), flat=True
-                )
+                names = Permission.objects.values_list(PERMISSION_NAME, flat=True)
             else:
                 names = permission_names(user_obj)
             user_obj._perm_cache = set(names)
