@@ -86,14 +86,15 @@ def _apply(breaker, decision, now):
         )
 
 
-def breaker_acquire(*, service_id, lease_ms=60_000):
+def breaker_acquire(*, service_id, lease_ms=60_000, read=None):
     """Return a Permit for one call to the service, or raise BreakerOpen (no I/O was made).
 
     One read decides every call that changes nothing (CLOSED, or OPEN before its timeout); only
     a change of state (OPEN → HALF_OPEN, a probe slot) takes the row lock and decides again.
+    `read` is that read made already (the breaker's row with `db_now`), a moment ago.
     """
     lease = timedelta(milliseconds=lease_ms)
-    breaker = CircuitBreaker.objects.annotate(db_now=Now()).filter(service_id=service_id).first()
+    breaker = read or CircuitBreaker.objects.annotate(db_now=Now()).filter(service_id=service_id).first()
     if breaker is None:
         breaker_get_or_create(service_id=service_id)
         return Permit(service_id)  # a new breaker is CLOSED

@@ -33,8 +33,13 @@ def workflow_versions(*, workflow):
 
 def config_values():
     """Return {key: value} for every config entry, and the set of secret keys."""
+    return config_values_from(ConfigEntry.objects.values_list("key", "value", "is_secret"))
+
+
+def config_values_from(rows):
+    """config_values() from (key, value, is_secret) rows read some other way."""
     values, secret_keys = {}, set()
-    for key, value, is_secret in ConfigEntry.objects.values_list("key", "value", "is_secret"):
+    for key, value, is_secret in rows:
         values[key] = value
         if is_secret:
             secret_keys.add(key)

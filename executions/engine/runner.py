@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from datetime import timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.db import DataError, InterfaceError, OperationalError, connection, transaction
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from breakers.services import BreakerOpen, breaker_acquire, breaker_record, breaker_release
 from breakers.services import retry_after_ms as breaker_retry_after_ms
+from executions import statements
 from executions.engine import steps as _steps  # noqa: F401  (registers every step type)
 from executions.engine.context import ConfigStore, Context, mask
 from executions.engine.errors import (
@@ -372,17 +374,35 @@ def _visible_scopes(scope):
     return scopes
 
 
+class EarlierResults:
+    """(step id, output, variables) of the steps a step can see, in the order they completed.
+
+    Queried on first iteration, and only then built: most steps never refer back.
+    """
+
+    def __init__(self, row):
+        self.row = row
+
+    @cached_property
+    def rows(self):
+        return list(
+            StepExecution.objects.filter(
+                execution_id=self.row.execution_id, scope__in=_visible_scopes(self.row.scope), status=S.COMPLETED
+            )
+            .order_by("completed_at")
+            .values_list("step_id", "output", "variables")
+        )
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
 def build_context(row):
     """Return the Context for a step, and the secret strings to mask in its records."""
     execution = row.execution
-    results = (
-        StepExecution.objects.filter(
-            execution_id=execution.pk, scope__in=_visible_scopes(row.scope), status=S.COMPLETED
-        )
-        .order_by("completed_at")
-        .values_list("step_id", "output", "variables")
-    )
-    values, secret_keys = config_values()
+    results = EarlierResults(row)
+    prefetched = getattr(row, "prefetched", None)
+    values, secret_keys = prefetched.config if prefetched else config_values()
     config = ConfigStore(values, secret_keys)
     context = Context(input=execution.input, config=config, results=results)
     extras = {}
@@ -413,12 +433,18 @@ def _default_service_id(execution):
     return None
 
 
-def _breaker_guard(secrets):
-    """Return guard(service_id, call, timeout_ms): the call behind the service's shared breaker."""
+def _breaker_guard(secrets, prefetched=None):
+    """Return guard(service_id, call, timeout_ms): the call behind the service's shared breaker.
+
+    With `prefetched`, the first call to its service decides on the breaker as read there.
+    """
+    unused = [prefetched] if prefetched and prefetched.breaker is not None else []
 
     def guard(service_id, call, timeout_ms):
+        read = unused.pop().breaker if unused and unused[0].service_id == service_id else None
         try:
-            permit = breaker_acquire(service_id=service_id, lease_ms=timeout_ms + PROBE_LEASE_MARGIN_MS)
+            lease_ms = timeout_ms + PROBE_LEASE_MARGIN_MS
+            permit = breaker_acquire(service_id=service_id, lease_ms=lease_ms, read=read)
         except BreakerOpen as refused:
             raise StepError(
                 CIRCUIT_OPEN,
@@ -484,7 +510,7 @@ def execute(row):
             steps_by_id=steps_by_id,
             options=options(),
             default_service_id=_default_service_id(execution),
-            guard=_breaker_guard(secrets),
+            guard=_breaker_guard(secrets, getattr(row, "prefetched", None)),
         )
         outcome = handler.execute(invocation)
     except StepError as error:
@@ -513,6 +539,10 @@ def record(row, outcome, record_input):
     """Save a step's outcome and create what follows; return the step to run inline (claimed if it could be)."""
     now = timezone.now()
     secrets = getattr(outcome, "secrets", set())
+    if isinstance(outcome, Completed):
+        following = _complete_and_start_next(row, outcome, record_input, now, secrets)
+        if following is not None:
+            return following
     with transaction.atomic():
         to_run = []
         base = _claimed(row)
@@ -557,6 +587,20 @@ def record(row, outcome, record_input):
         return _after_record(row, to_run, now)
 
 
+def _completed_fields(row, outcome, record_input, now, secrets):
+    return {
+        "status": S.COMPLETED,
+        "input": record_input,
+        "output": mask(outcome.output, secrets),
+        "variables": mask(outcome.variables, secrets),
+        "completed_at": now,
+        "duration": _duration_ms(row, now),
+        "logs": row.logs + mask(outcome.logs, secrets),
+        "error": None,
+        "error_type": None,
+    }
+
+
 def _record_completed(row, outcome, record_input, now, secrets, *, running):
     """Store a completed outcome on this worker's claim; with `running`, only while the run is RUNNING.
 
@@ -566,20 +610,50 @@ def _record_completed(row, outcome, record_input, now, secrets, *, running):
     base = _claimed(row)
     if running:
         base = base.filter(Exists(WorkflowExecution.objects.filter(pk=OuterRef("execution_id"), status=S.RUNNING)))
-    updated = base.update(
-        status=S.COMPLETED,
-        input=record_input,
-        output=mask(outcome.output, secrets),
-        variables=mask(outcome.variables, secrets),
-        completed_at=now,
-        duration=_duration_ms(row, now),
-        logs=row.logs + mask(outcome.logs, secrets),
-        error=None,
-        error_type=None,
-    )
+    updated = base.update(**_completed_fields(row, outcome, record_input, now, secrets))
     if updated:
         row.status, row.output, row.variables = S.COMPLETED, outcome.output, outcome.variables
     return bool(updated)
+
+
+def _complete_and_start_next(row, outcome, record_input, now, secrets):
+    """The common case in one statement (PostgreSQL): a top-level step completed in a RUNNING
+    run, and the next top-level step is claimed by this worker to run inline.
+
+    Returns that next step, or None when this is not the common case or the statement found
+    the run not RUNNING or the claim lost (it then wrote nothing, and record() goes on).
+    """
+    execution = row.execution
+    if connection.vendor != "postgresql" or connection.in_atomic_block or row.parent_id is not None:
+        return None
+    if row.state.get("handlerFor") or STOPPING.is_set() or (execution.deadline and now >= execution.deadline):
+        return None
+    sequence = main_sequence_of(execution)
+    position = sequence.index(row.step_id) if row.step_id in sequence else len(sequence)
+    if position + 1 >= len(sequence):
+        return None  # the last step: the run may finish, which takes the general path
+    execution.claim_next_at = now
+    following = _new_rows(execution, None, [ChildSpec(sequence[position + 1])])[0]
+    execution.claim_next_at = execution.claimed_at_insert = None
+    fields = _completed_fields(row, outcome, record_input, now, secrets)
+    prefetched = statements.complete_and_start_next(row, fields, following, _service_id_before_rendering(following))
+    if prefetched is None:
+        return None
+    row.status, row.output, row.variables = S.COMPLETED, outcome.output, outcome.variables
+    execution.status = S.RUNNING
+    following.execution = execution
+    following.prefetched = prefetched
+    return following
+
+
+def _service_id_before_rendering(row):
+    """The breaker a step will call, when its config settles it before rendering (else None)."""
+    step = _steps_by_id(row.execution).get(row.step_id) or {}
+    try:
+        handler = get_handler(step.get("type"))
+    except LookupError:
+        return None  # execute() fails the step for it
+    return handler.breaker_service_id(step.get("config") or {}, _default_service_id(row.execution))
 
 
 def _after_record(row, to_run, now):
@@ -699,6 +773,17 @@ def _definition_config(row):
 
 def _create_rows(execution, parent, specs, status=S.PENDING):
     """Create the records for steps about to run (or SKIPPED); return them in order."""
+    rows = _new_rows(execution, parent, specs, status)
+    StepExecution.objects.bulk_create(rows)
+    for row in rows:
+        row.execution = execution
+    if parent is None and status == S.PENDING and rows:
+        WorkflowExecution.objects.filter(pk=execution.pk).update(current_step_id=rows[0].step_id)
+    return rows
+
+
+def _new_rows(execution, parent, specs, status=S.PENDING):
+    """The unsaved records for _create_rows, the first claimed when record() asked for it."""
     steps_by_id = _steps_by_id(execution)
     inherited = {}
     if parent is not None and parent.step_type != "FOR_EACH":
@@ -751,11 +836,6 @@ def _create_rows(execution, parent, specs, status=S.PENDING):
         first.status, first.started_at = S.RUNNING, claim_at
         first.lease_expires_at = claim_at + timedelta(milliseconds=_lease_ms(execution, first))
         execution.claim_next_at, execution.claimed_at_insert = None, first
-    StepExecution.objects.bulk_create(rows)
-    for row in rows:
-        row.execution = execution
-    if parent is None and status == S.PENDING and rows:
-        WorkflowExecution.objects.filter(pk=execution.pk).update(current_step_id=rows[0].step_id)
     return rows
 
 

@@ -54,6 +54,14 @@ class StepType:
         """Run the step once and return an outcome; it may run again after a crash."""
         raise NotImplementedError("subclasses of StepType must provide execute()")
 
+    def breaker_service_id(self, config, default_service_id):
+        """The service whose breaker the step will call, when the unrendered config settles it.
+
+        The engine then reads that breaker ahead, with the statement that starts the step.
+        None (the default: no call, or a templated service) means it is read when called.
+        """
+        return None
+
 
 class ContainerStepType(StepType):
     """A step that runs other steps (children) and joins them."""

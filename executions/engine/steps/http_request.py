@@ -8,7 +8,7 @@ from executions.engine import http
 from executions.engine.errors import STEP_ERROR, TRANSFORM_ERROR, StepError
 from executions.engine.outcomes import Completed
 from executions.engine.registry import register
-from executions.engine.resolver import MISSING, as_text, dig, split_path
+from executions.engine.resolver import MISSING, PLACEHOLDER, as_text, dig, split_path
 from executions.engine.steps.base import StepType
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -56,13 +56,37 @@ def timeout_ms(invocation):
 
 def service_id_for(invocation, url):
     """The breaker key: the step's serviceId, else the run's default, else scheme://host:port."""
-    if invocation.config.get("serviceId"):
-        return invocation.config["serviceId"]
-    if invocation.default_service_id:
-        return invocation.default_service_id
+    return service_id(invocation.config, invocation.default_service_id, url)
+
+
+def service_id(config, default_service_id, url):
+    if config.get("serviceId"):
+        return config["serviceId"]
+    if default_service_id:
+        return default_service_id
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return f"{parts.scheme}://{parts.hostname}:{port}"
+
+
+def service_id_before_rendering(config, default_service_id):
+    """service_id() from an unrendered config, when no template in it can change the answer."""
+    named, url = config.get("serviceId"), config.get("url")
+    if named:
+        return named if isinstance(named, str) and not PLACEHOLDER.search(named) else None
+    if default_service_id:
+        return default_service_id
+    if not isinstance(url, str):
+        return None
+    # Only the scheme, host and port count: a template after them (in the path or the query)
+    # changes nothing.
+    settled = PLACEHOLDER.split(url, maxsplit=1)[0]
+    if settled != url and not any(mark in settled.partition("://")[2] for mark in "/?#"):
+        return None
+    try:
+        return service_id(config, None, checked_url(settled))
+    except (StepError, ValueError):
+        return None  # the step fails on it when it runs
 
 
 def max_redirects(invocation):
@@ -138,3 +162,6 @@ class HttpRequest(StepType):
             accept=config.get("acceptStatuses"),
         )
         return finish(reply, config.get("extractResponse"))
+
+    def breaker_service_id(self, config, default_service_id):
+        return service_id_before_rendering(config, default_service_id)

@@ -11,7 +11,13 @@ import json
 
 from executions.engine.registry import register
 from executions.engine.steps.base import StepType
-from executions.engine.steps.http_request import call_service, checked_url, finish, request_headers
+from executions.engine.steps.http_request import (
+    call_service,
+    checked_url,
+    finish,
+    request_headers,
+    service_id_before_rendering,
+)
 
 SIGNATURE_HEADER = "X-Signature-256"
 TIMESTAMP_HEADER = "X-Signature-Timestamp"
@@ -47,3 +53,6 @@ class WebhookCall(StepType):
             credentials=(config.get("signatureHeader", SIGNATURE_HEADER), TIMESTAMP_HEADER),
         )
         return finish(reply, None)
+
+    def breaker_service_id(self, config, default_service_id):
+        return service_id_before_rendering(config, default_service_id)
