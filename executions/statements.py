@@ -12,6 +12,7 @@ breaker, in its snapshot: the reads a step would make a moment later, without th
 trips (`Prefetched`).
 """
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -27,8 +28,8 @@ from workflows.selectors import config_values_from
 S = ExecutionStatus
 
 
-# PostgreSQL's "prepared statement does not exist" (a pooler's other connection, DISCARD ALL).
-UNKNOWN_STATEMENT = "26000"
+# PostgreSQL's "prepared statement does not exist" and "… already exists".
+UNKNOWN_STATEMENT, DUPLICATE_STATEMENT = "26000", "42P05"
 
 
 def _field(model, name):
@@ -40,19 +41,48 @@ def _placeholder(field):
     return f"%s::{field.cast_db_type(connection)}"
 
 
+def _column(model, name):
+    return connection.ops.quote_name(_field(model, name).column)
+
+
+def _table(model):
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _done_sql(update_names):
+    """The CTE `done`: the outcome written on this worker's claim, only while the run is RUNNING.
+
+    Its parameters: the update's values, then the row's id, RUNNING, its attempt, the run's
+    id and RUNNING (`_done_params`).
+    """
+    step_table, run_table = _table(StepExecution), _table(WorkflowExecution)
+    assignments = ", ".join(
+        f"{_column(StepExecution, name)} = {_placeholder(_field(StepExecution, name))}" for name in update_names
+    )
+    pk, status, attempt = (_column(StepExecution, name) for name in ("id", "status", "attempt"))
+    run_pk, run_status = _column(WorkflowExecution, "id"), _column(WorkflowExecution, "status")
+    return (
+        f"done AS (UPDATE {step_table} SET {assignments}"  # noqa: S608 (identifiers from the models)
+        f" WHERE {pk} = %s AND {status} = %s AND {attempt} = %s"
+        f" AND EXISTS (SELECT 1 FROM {run_table} WHERE {run_pk} = %s AND {run_status} = %s)"
+        f" RETURNING {pk})"
+    )
+
+
+def _done_params(row, fields):
+    params = [_field(StepExecution, name).get_db_prep_save(value, connection) for name, value in fields.items()]
+    return [*params, row.pk, S.RUNNING, row.attempt, row.execution_id, S.RUNNING]
+
+
 @cache
 def _complete_and_start_next_sql(update_names):
     quote = connection.ops.quote_name
     step_table, run_table = quote(StepExecution._meta.db_table), quote(WorkflowExecution._meta.db_table)
-    assignments = ", ".join(
-        f"{quote(_field(StepExecution, name).column)} = {_placeholder(_field(StepExecution, name))}"
-        for name in update_names
-    )
     inserted = StepExecution._meta.concrete_fields
     columns = ", ".join(quote(field.column) for field in inserted)
     values = ", ".join(_placeholder(field) for field in inserted)
-    pk, status, attempt = (quote(_field(StepExecution, name).column) for name in ("id", "status", "attempt"))
-    run_pk, run_status = (quote(_field(WorkflowExecution, name).column) for name in ("id", "status"))
+    pk = quote(_field(StepExecution, "id").column)
+    run_pk = quote(_field(WorkflowExecution, "id").column)
     current_step = quote(_field(WorkflowExecution, "current_step_id").column)
     config_table = quote(ConfigEntry._meta.db_table)
     config_columns = ", ".join(
@@ -64,11 +94,7 @@ def _complete_and_start_next_sql(update_names):
     breaker_service = quote(_field(CircuitBreaker, "service_id").column)
     return (
         # Identifiers come from the models, every value is a parameter.
-        f"WITH done AS ("  # noqa: S608
-        f" UPDATE {step_table} SET {assignments}"
-        f" WHERE {pk} = %s AND {status} = %s AND {attempt} = %s"
-        f" AND EXISTS (SELECT 1 FROM {run_table} WHERE {run_pk} = %s AND {run_status} = %s)"
-        f" RETURNING {pk}),"
+        f"WITH {_done_sql(update_names)},"  # noqa: S608
         f" started AS (INSERT INTO {step_table} ({columns}) SELECT {values} FROM done RETURNING {pk}),"
         f" moved AS (UPDATE {run_table} SET {current_step} = %s WHERE {run_pk} = %s AND EXISTS (SELECT 1 FROM done))"
         f" SELECT (SELECT count(*) FROM started),"
@@ -106,8 +132,7 @@ def complete_and_start_next(row, fields, next_row, service_id=None):
     the caller can take the general path.
     """
     names = tuple(fields)
-    params = [_field(StepExecution, name).get_db_prep_save(value, connection) for name, value in fields.items()]
-    params += [row.pk, S.RUNNING, row.attempt, row.execution_id, S.RUNNING]
+    params = _done_params(row, fields)
     inserted = StepExecution._meta.concrete_fields
     params += [field.get_db_prep_save(field.pre_save(next_row, True), connection) for field in inserted]
     params += [next_row.step_id, row.execution_id, service_id]
@@ -119,34 +144,103 @@ def complete_and_start_next(row, fields, next_row, service_id=None):
     return _prefetched(service_id, json.loads(config_rows or "[]"), db_now, breaker_values)
 
 
+@cache
+def _complete_and_finish_sql(update_names):
+    step_table, run_table = _table(StepExecution), _table(WorkflowExecution)
+    pk, execution, scope, status = (_column(StepExecution, name) for name in ("id", "execution", "scope", "status"))
+    step_id, output, variables, completed_at = (
+        _column(StepExecution, name) for name in ("step_id", "output", "variables", "completed_at")
+    )
+    run = {name: _column(WorkflowExecution, name) for name in ("id", "status", "completed_at", "current_step_id")}
+    run_output, duration, metadata = (_column(WorkflowExecution, name) for name in ("output", "duration", "metadata"))
+    return (
+        f"WITH {_done_sql(update_names)},"  # noqa: S608 (identifiers from the models)
+        # The run's output as runner.execution_output() builds it: every top-level result, this
+        # one (not yet visible to the statement) last; a later result of an id wins, and so do
+        # later variables of a name.
+        f" results AS (SELECT {step_id} AS step_id, {output} AS output, {variables} AS variables,"
+        f" {completed_at} AS completed_at FROM {step_table}"
+        f" WHERE {execution} = %s AND {scope} = '' AND {status} = %s AND {pk} <> %s"
+        f" UNION ALL SELECT %s::varchar, %s::jsonb, %s::jsonb, %s::timestamptz),"
+        f" finished AS (UPDATE {run_table} SET {run['status']} = %s, {run['completed_at']} = %s::timestamptz,"
+        f" {run['current_step_id']} = NULL, {duration} = %s::integer, {run_output} = jsonb_build_object("
+        f"'steps', (SELECT COALESCE(jsonb_object_agg(step_id, output ORDER BY completed_at), '{{}}') FROM results),"
+        f" 'variables', (SELECT COALESCE(jsonb_object_agg(v.key, v.value ORDER BY r.completed_at), '{{}}')"
+        f" FROM results AS r, jsonb_each(CASE WHEN jsonb_typeof(r.variables) = 'object'"
+        f" THEN r.variables ELSE '{{}}' END) AS v))"
+        f" WHERE {run['id']} = %s AND {run['status']} = %s AND EXISTS (SELECT 1 FROM done)"
+        f" AND NOT COALESCE({metadata} ? 'failedSteps', false)"
+        f" AND NOT EXISTS (SELECT 1 FROM {step_table} WHERE {execution} = %s AND {status} = ANY(%s) AND {pk} <> %s)"
+        f" RETURNING 1)"
+        f" SELECT (SELECT count(*) FROM done), (SELECT count(*) FROM finished)"
+    )
+
+
+def complete_and_finish(row, fields, duration, open_statuses):
+    """Record `fields` on this worker's claim of the run's last top-level step, and complete the
+    run with its output if nothing else of it is open and no step failed.
+
+    Returns None when nothing was written (the claim was lost or the run is not RUNNING); else
+    whether the run was completed too (if not, the caller finishes it the general way, under
+    the run's lock, which sees what the statement could not).
+    """
+    output_field, variables_field = _field(StepExecution, "output"), _field(StepExecution, "variables")
+    params = _done_params(row, fields)
+    params += [row.execution_id, S.COMPLETED, row.pk, row.step_id]
+    params += [output_field.get_db_prep_save(fields["output"], connection)]
+    params += [variables_field.get_db_prep_save(fields["variables"], connection), fields["completed_at"]]
+    params += [S.COMPLETED, fields["completed_at"], duration, row.execution_id, S.RUNNING]
+    params += [row.execution_id, list(open_statuses), row.pk]
+    with connection.cursor() as cursor:
+        _execute_prepared(cursor, _complete_and_finish_sql(tuple(fields)), params)
+        done, finished = cursor.fetchone()
+    return None if done != 1 else finished == 1
+
+
 def _prepared_here():
-    """The statements prepared on this database connection (a new connection has none)."""
+    """The names of the statements prepared on this database connection (a new one has none)."""
     raw = connection.connection
     prepared = getattr(connection, "_orchestration_prepared", None)
     if prepared is None or prepared[0] is not raw:
-        prepared = connection._orchestration_prepared = (raw, {})
+        prepared = connection._orchestration_prepared = (raw, set())
     return prepared[1]
+
+
+@cache
+def _prepared_form(sql):
+    """(name, PREPARE statement) for `sql`: the name is the text's digest, so it never means
+    another statement, whichever server connection a pooler hands over."""
+    name = f"orchestration_{hashlib.sha256(sql.encode()).hexdigest()[:20]}"
+    parts = sql.split("%s")
+    numbered = "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], start=1)) + parts[-1]
+    return name, f"PREPARE {name} AS {numbered}"
 
 
 def _execute_prepared(cursor, sql, params):
     """Run `sql` as a prepared statement of this connection, preparing it on first use.
 
     Planning the statement took as long as running it; a prepared one is planned once per
-    connection. If the server lost it (a pooler handed over another connection), it is
-    prepared again once.
+    connection. If the server lost it (a pooler's DISCARD ALL, another server connection), it
+    is prepared again.
     """
+    name, prepare = _prepared_form(sql)
     prepared = _prepared_here()
     for attempt in (1, 2):
-        name = prepared.get(sql)
-        if name is None:
-            name = f"orchestration_{len(prepared) + 1}"
-            numbered = "".join(f"{part}${n}" for n, part in enumerate(sql.split("%s")[:-1], start=1))
-            cursor.execute(f"PREPARE {name} AS {numbered}{sql.split('%s')[-1]}")
-            prepared[sql] = name
+        if name not in prepared:
+            try:
+                cursor.execute(prepare)
+            except DatabaseError as error:
+                if _pgcode(error) != DUPLICATE_STATEMENT:
+                    raise
+            prepared.add(name)
         try:
             cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
             return
         except DatabaseError as error:
-            if attempt == 2 or getattr(error.__cause__, "pgcode", None) != UNKNOWN_STATEMENT:
+            if attempt == 2 or _pgcode(error) != UNKNOWN_STATEMENT:
                 raise
-            prepared.clear()
+            prepared.discard(name)
+
+
+def _pgcode(error):
+    return getattr(error.__cause__, "pgcode", None)

@@ -540,8 +540,8 @@ def record(row, outcome, record_input):
     now = timezone.now()
     secrets = getattr(outcome, "secrets", set())
     if isinstance(outcome, Completed):
-        following = _complete_and_start_next(row, outcome, record_input, now, secrets)
-        if following is not None:
+        recorded, following = _record_in_one_statement(row, outcome, record_input, now, secrets)
+        if recorded:
             return following
     with transaction.atomic():
         to_run = []
@@ -616,34 +616,44 @@ def _record_completed(row, outcome, record_input, now, secrets, *, running):
     return bool(updated)
 
 
-def _complete_and_start_next(row, outcome, record_input, now, secrets):
-    """The common case in one statement (PostgreSQL): a top-level step completed in a RUNNING
-    run, and the next top-level step is claimed by this worker to run inline.
+def _record_in_one_statement(row, outcome, record_input, now, secrets):
+    """The common cases in one statement (PostgreSQL): a top-level step completed in a RUNNING
+    run, and either the next top-level step is claimed by this worker to run inline, or it was
+    the last one and the run completes.
 
-    Returns that next step, or None when this is not the common case or the statement found
-    the run not RUNNING or the claim lost (it then wrote nothing, and record() goes on).
+    Returns (recorded, the step to run inline). Not recorded: this is not a common case, or the
+    statement found the run not RUNNING or the claim lost; it then wrote nothing, and record()
+    takes the general path.
     """
     execution = row.execution
     if connection.vendor != "postgresql" or connection.in_atomic_block or row.parent_id is not None:
-        return None
+        return False, None
     if row.state.get("handlerFor") or STOPPING.is_set() or (execution.deadline and now >= execution.deadline):
-        return None
+        return False, None
     sequence = main_sequence_of(execution)
-    position = sequence.index(row.step_id) if row.step_id in sequence else len(sequence)
-    if position + 1 >= len(sequence):
-        return None  # the last step: the run may finish, which takes the general path
+    if row.step_id not in sequence:
+        return False, None
+    fields = _completed_fields(row, outcome, record_input, now, secrets)
+    position = sequence.index(row.step_id)
+    if position + 1 == len(sequence):
+        finished = statements.complete_and_finish(row, fields, _duration_ms(execution, now), OPEN)
+        if finished is None:
+            return False, None
+        if not finished:  # something else is still open, or a step failed: decide under the lock
+            with transaction.atomic():
+                finish_if_done(execution)
+        return True, None
     execution.claim_next_at = now
     following = _new_rows(execution, None, [ChildSpec(sequence[position + 1])])[0]
     execution.claim_next_at = execution.claimed_at_insert = None
-    fields = _completed_fields(row, outcome, record_input, now, secrets)
     prefetched = statements.complete_and_start_next(row, fields, following, _service_id_before_rendering(following))
     if prefetched is None:
-        return None
+        return False, None
     row.status, row.output, row.variables = S.COMPLETED, outcome.output, outcome.variables
     execution.status = S.RUNNING
     following.execution = execution
     following.prefetched = prefetched
-    return following
+    return True, following
 
 
 def _service_id_before_rendering(row):
