@@ -76,31 +76,36 @@ def _done_params(row, fields):
 
 @cache
 def _complete_and_start_next_sql(update_names):
-    quote = connection.ops.quote_name
-    step_table, run_table = quote(StepExecution._meta.db_table), quote(WorkflowExecution._meta.db_table)
+    step_table, run_table = _table(StepExecution), _table(WorkflowExecution)
     inserted = StepExecution._meta.concrete_fields
-    columns = ", ".join(quote(field.column) for field in inserted)
+    columns = ", ".join(_column(StepExecution, field.name) for field in inserted)
     values = ", ".join(_placeholder(field) for field in inserted)
-    pk = quote(_field(StepExecution, "id").column)
-    run_pk = quote(_field(WorkflowExecution, "id").column)
-    current_step = quote(_field(WorkflowExecution, "current_step_id").column)
-    config_table = quote(ConfigEntry._meta.db_table)
-    config_columns = ", ".join(
-        f"{quote(_field(ConfigEntry, name).column)}{cast}"
-        for name, cast in (("key", ""), ("value", "::text"), ("is_secret", ""))
-    )
-    breaker_table = quote(CircuitBreaker._meta.db_table)
-    breaker_columns = ", ".join(f"b.{quote(field.column)}" for field in CircuitBreaker._meta.concrete_fields)
-    breaker_service = quote(_field(CircuitBreaker, "service_id").column)
+    pk, run_pk = _column(StepExecution, "id"), _column(WorkflowExecution, "id")
+    current_step = _column(WorkflowExecution, "current_step_id")
     return (
         # Identifiers come from the models, every value is a parameter.
         f"WITH {_done_sql(update_names)},"  # noqa: S608
         f" started AS (INSERT INTO {step_table} ({columns}) SELECT {values} FROM done RETURNING {pk}),"
         f" moved AS (UPDATE {run_table} SET {current_step} = %s WHERE {run_pk} = %s AND EXISTS (SELECT 1 FROM done))"
-        f" SELECT (SELECT count(*) FROM started),"
-        f" (SELECT json_agg(json_build_array({config_columns}))::text FROM {config_table}),"
+        f" SELECT (SELECT count(*) FROM started), {_read_ahead_sql()}"
+    )
+
+
+def _read_ahead_sql():
+    """Columns and FROM of a statement's final SELECT that also reads what the next step reads
+    first: the config values, the database's clock, and the breaker of one service (the last
+    parameter; NULL reads none)."""
+    config_columns = ", ".join(
+        f"{_column(ConfigEntry, name)}{cast}" for name, cast in (("key", ""), ("value", "::text"), ("is_secret", ""))
+    )
+    breaker_columns = ", ".join(
+        f"b.{connection.ops.quote_name(field.column)}" for field in CircuitBreaker._meta.concrete_fields
+    )
+    return (
+        f"(SELECT json_agg(json_build_array({config_columns}))::text FROM {_table(ConfigEntry)}),"  # noqa: S608
         f" now(), {breaker_columns}"
-        f" FROM (SELECT 1) AS one LEFT JOIN {breaker_table} AS b ON b.{breaker_service} = %s"
+        f" FROM (SELECT 1) AS one LEFT JOIN {_table(CircuitBreaker)} AS b"
+        f" ON b.{_column(CircuitBreaker, 'service_id')} = %s"
     )
 
 
@@ -113,8 +118,9 @@ class Prefetched:
     breaker: CircuitBreaker | None  # that service's breaker with its db_now; None if it has none yet
 
 
-def _prefetched(service_id, config_rows, db_now, breaker_values):
+def _prefetched(service_id, config_rows, db_now, *breaker_values):
     value_field = _field(ConfigEntry, "value")
+    config_rows = json.loads(config_rows or "[]")
     rows = [(key, value_field.from_db_value(value, None, connection), secret) for key, value, secret in config_rows]
     breaker = None
     if breaker_values[0] is not None:
@@ -137,11 +143,48 @@ def complete_and_start_next(row, fields, next_row, service_id=None):
     params += [field.get_db_prep_save(field.pre_save(next_row, True), connection) for field in inserted]
     params += [next_row.step_id, row.execution_id, service_id]
     with connection.cursor() as cursor:
-        _execute_prepared(cursor, _complete_and_start_next_sql(names), params)
-        started, config_rows, db_now, *breaker_values = cursor.fetchone()
-    if started != 1:
-        return None
-    return _prefetched(service_id, json.loads(config_rows or "[]"), db_now, breaker_values)
+        _execute(cursor, _complete_and_start_next_sql(names), params)
+        started, *read_ahead = cursor.fetchone()
+    return _prefetched(service_id, *read_ahead) if started == 1 else None
+
+
+@cache
+def _record_completed_sql(update_names):
+    return f"WITH {_done_sql(update_names)} SELECT count(*) FROM done"  # noqa: S608
+
+
+def record_completed(row, fields):
+    """Record `fields` on this worker's claim of `row` if the run is RUNNING; True if written."""
+    with connection.cursor() as cursor:
+        _execute(cursor, _record_completed_sql(tuple(fields)), _done_params(row, fields))
+        return cursor.fetchone()[0] == 1
+
+
+@cache
+def _join_sql(rows):
+    """Set a container's state (its row already locked) and insert `rows` children."""
+    step_table = _table(StepExecution)
+    inserted = StepExecution._meta.concrete_fields
+    columns = ", ".join(_column(StepExecution, field.name) for field in inserted)
+    values = ", ".join(f"({', '.join(_placeholder(field) for field in inserted)})" for _ in range(rows))
+    state, pk = _column(StepExecution, "state"), _column(StepExecution, "id")
+    return (
+        f"WITH moved AS (UPDATE {step_table} SET {state} = %s::jsonb WHERE {pk} = %s),"  # noqa: S608
+        f" started AS (INSERT INTO {step_table} ({columns}) VALUES {values})"
+        f" SELECT {_read_ahead_sql()}"
+    )
+
+
+def join(parent, state, children, service_id=None):
+    """Store a container's new state and insert the children it starts, in the transaction that
+    holds its row lock; return what the first child reads first (`Prefetched`)."""
+    inserted = StepExecution._meta.concrete_fields
+    params = [_field(StepExecution, "state").get_db_prep_save(state, connection), parent.pk]
+    for child in children:
+        params += [field.get_db_prep_save(field.pre_save(child, True), connection) for field in inserted]
+    with connection.cursor() as cursor:
+        _execute(cursor, _join_sql(len(children)), [*params, service_id])
+        return _prefetched(service_id, *cursor.fetchone())
 
 
 @cache
@@ -192,7 +235,7 @@ def complete_and_finish(row, fields, duration, open_statuses):
     params += [S.COMPLETED, fields["completed_at"], duration, row.execution_id, S.RUNNING]
     params += [row.execution_id, list(open_statuses), row.pk]
     with connection.cursor() as cursor:
-        _execute_prepared(cursor, _complete_and_finish_sql(tuple(fields)), params)
+        _execute(cursor, _complete_and_finish_sql(tuple(fields)), params)
         done, finished = cursor.fetchone()
     return None if done != 1 else finished == 1
 
@@ -214,6 +257,15 @@ def _prepared_form(sql):
     parts = sql.split("%s")
     numbered = "".join(f"{part}${n}" for n, part in enumerate(parts[:-1], start=1)) + parts[-1]
     return name, f"PREPARE {name} AS {numbered}"
+
+
+def _execute(cursor, sql, params):
+    """Run `sql` prepared, outside a transaction; inside one, as it is (a failing statement would
+    abort the transaction, so a lost prepared statement could not be prepared again there)."""
+    if connection.in_atomic_block:
+        cursor.execute(sql, params)
+    else:
+        _execute_prepared(cursor, sql, params)
 
 
 def _execute_prepared(cursor, sql, params):

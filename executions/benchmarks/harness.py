@@ -262,6 +262,13 @@ class Bench:
             raise RuntimeError(f"benchmark execution {execution_id} ended {execution.status}: {execution.error}")
         return execution, (execution.completed_at - accepted).total_seconds() * 1000
 
+    def warm_up(self, workflow):
+        """Run `workflow` once per worker thread, as the bare loop's session is warm before it is
+        timed: each thread keeps its own HTTP connections, and Dramatiq hands messages to idle
+        threads in turn, so without this a run lands on a thread that has never called out."""
+        for _ in range(self.workers.processes * self.workers.threads):
+            self.run(workflow)
+
     def ready(self, timeout=90.0):
         """Wait until the workers run work (a first, empty run)."""
         self.run(self.workflow("readiness", []), timeout=timeout)

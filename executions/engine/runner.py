@@ -607,10 +607,15 @@ def _record_completed(row, outcome, record_input, now, secrets, *, running):
     The check rides on the UPDATE itself, so the usual case needs no read of the run's status.
     Returns True if the record was written.
     """
-    base = _claimed(row)
-    if running:
-        base = base.filter(Exists(WorkflowExecution.objects.filter(pk=OuterRef("execution_id"), status=S.RUNNING)))
-    updated = base.update(**_completed_fields(row, outcome, record_input, now, secrets))
+    fields = _completed_fields(row, outcome, record_input, now, secrets)
+    if running and connection.vendor == "postgresql":
+        updated = statements.record_completed(row, fields)  # the same UPDATE, without the ORM's building
+    else:
+        base = _claimed(row)
+        if running:
+            running_run = WorkflowExecution.objects.filter(pk=OuterRef("execution_id"), status=S.RUNNING)
+            base = base.filter(Exists(running_run))
+        updated = base.update(**fields)
     if updated:
         row.status, row.output, row.variables = S.COMPLETED, outcome.output, outcome.variables
     return bool(updated)
@@ -985,10 +990,23 @@ def _join(child, *, succeeded, error=None):
     config = _definition_config(parent)
     result = ChildResult(child.step_id, child.item_index, succeeded, child.output, error, child.state.get("item"))
     join = handler.on_child_finished(config, parent.state, result)
+    going_on = parent.execution.status in GOING_ON  # read with the lock above
+    if join.start and going_on and not join.done and connection.vendor == "postgresql":
+        # The usual join: the state and the next children in one statement, which also reads
+        # what the first of them (run inline here) reads first.
+        to_run = _new_rows(parent.execution, parent, join.start)
+        claimed = to_run[0] if to_run[0].status == S.RUNNING else None
+        prefetched = statements.join(parent, join.state, to_run, claimed and _service_id_before_rendering(claimed))
+        parent.state = join.state
+        for row in to_run:
+            row.execution = parent.execution
+        if claimed is not None:
+            claimed.prefetched = prefetched
+        return to_run
     StepExecution.objects.filter(pk=parent.pk).update(state=join.state)
     parent.state = join.state
     to_run = []
-    if join.start and parent.execution.status in GOING_ON:  # read with the lock above
+    if join.start and going_on:
         to_run = _create_rows(parent.execution, parent, join.start)
     if not join.done:
         return to_run

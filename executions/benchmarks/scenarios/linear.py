@@ -39,11 +39,13 @@ def baseline_execution(bench):
     return WorkflowExecution.objects.create(workflow=workflow, status=ExecutionStatus.COMPLETED)
 
 
-def compare(bench, workflow, steps, runs, save_rows):
+def compare(bench, workflow, steps, runs, save_rows, delay_ms):
     """Alternate bare and engine runs (so both meet the same noise); return their medians in ms."""
     rows_to = baseline_execution(bench) if save_rows else None
-    bench.run(workflow)  # warm-up: connections, caches, a first breaker row
+    bench.server.reset(delay_ms=0)
+    bench.warm_up(workflow)  # connections, caches, a first breaker row
     bare_loop(bench, steps, rows_to, "warm-up")
+    bench.server.reset(delay_ms=delay_ms)
     engine, bare = [], []
     for run in range(runs):
         bare.append(bare_loop(bench, steps, rows_to, f"run{run}"))
@@ -54,8 +56,7 @@ def compare(bench, workflow, steps, runs, save_rows):
 @scenario("B1", "20-step linear HTTP workflow vs a bare session loop, 50 ms delay")
 def linear_delayed(bench, sizes):
     steps = sizes["linear_steps"]
-    bench.server.reset(delay_ms=50)
-    engine, bare = compare(bench, linear_workflow(bench, steps), steps, sizes["linear_runs"], save_rows=False)
+    engine, bare = compare(bench, linear_workflow(bench, steps), steps, sizes["linear_runs"], False, delay_ms=50)
     row = Row("B1", f"{steps}-step run, 50 ms delay (median of {sizes['linear_runs']})", engine, bare)
     row.target, row.passed = "≤ 1.05×", row.ratio <= 1.05
     return [row]
@@ -64,9 +65,8 @@ def linear_delayed(bench, sizes):
 @scenario("B2", "the same at 0 ms delay vs a bare loop that also saves one row per step")
 def linear_fast(bench, sizes):
     steps = sizes["linear_steps"]
-    bench.server.reset(delay_ms=0)
     runs = sizes["linear_runs"] * 2
-    engine, bare = compare(bench, linear_workflow(bench, steps), steps, runs, save_rows=True)
+    engine, bare = compare(bench, linear_workflow(bench, steps), steps, runs, True, delay_ms=0)
     row = Row("B2", f"{steps}-step run, 0 ms delay (median of {runs})", engine, bare)
     row.target, row.passed = "≤ 2.0×", row.ratio <= 2.0
     row.notes = {"engineMsPerStep": engine / steps, "bareMsPerStep": bare / steps}
