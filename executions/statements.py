@@ -153,11 +153,99 @@ def _record_completed_sql(update_names):
     return f"WITH {_done_sql(update_names)} SELECT count(*) FROM done"  # noqa: S608
 
 
+@cache
+def _record_completed_locking_parent_sql(update_names):
+    # Child first, then its container, as every lock the engine takes: the parent's row is
+    # read (and locked) only once `done` has run.
+    columns = ", ".join(f"p.{_column(StepExecution, field.name)}" for field in _parent_fields())
+    return (
+        f"WITH {_done_sql(update_names)} SELECT {columns} FROM {_table(StepExecution)} AS p"  # noqa: S608
+        f" WHERE p.{_column(StepExecution, 'id')} = %s AND EXISTS (SELECT 1 FROM done) FOR UPDATE OF p"
+    )
+
+
+def _parent_fields():
+    # A container's input can be large (a FOR_EACH's items): not needed to join it.
+    return [field for field in StepExecution._meta.concrete_fields if field.name != "input"]
+
+
 def record_completed(row, fields):
     """Record `fields` on this worker's claim of `row` if the run is RUNNING; True if written."""
     with connection.cursor() as cursor:
         _execute(cursor, _record_completed_sql(tuple(fields)), _done_params(row, fields))
         return cursor.fetchone()[0] == 1
+
+
+def record_completed_locking_parent(row, fields):
+    """record_completed(), and in the same statement lock and read the row's container.
+
+    Returns the container (its input deferred) if the record was written, else None. Must run
+    in the transaction that then joins the container.
+    """
+    with connection.cursor() as cursor:
+        sql = _record_completed_locking_parent_sql(tuple(fields))
+        _execute(cursor, sql, [*_done_params(row, fields), row.parent_id])
+        values = cursor.fetchone()
+    return None if values is None else _instance(StepExecution, _parent_fields(), values)
+
+
+def _instance(model, fields, values):
+    """A model instance from a row of `fields`, converted as the ORM converts what it reads."""
+    converted = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(fields, values, strict=True)
+    ]
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+
+
+@cache
+def _step_with_run_sql():
+    step_columns = ", ".join(f"s.{_column(StepExecution, f.name)}" for f in StepExecution._meta.concrete_fields)
+    run_columns = ", ".join(f"e.{_column(WorkflowExecution, f.name)}" for f in WorkflowExecution._meta.concrete_fields)
+    return (
+        f"SELECT {step_columns}, {run_columns} FROM {_table(StepExecution)} AS s"  # noqa: S608
+        f" JOIN {_table(WorkflowExecution)} AS e ON e.{_column(WorkflowExecution, 'id')}"
+        f" = s.{_column(StepExecution, 'execution')} WHERE s.{_column(StepExecution, 'id')} = %s"
+    )
+
+
+def step_with_run(row_id):
+    """The step record with its execution (as select_related reads them), or None."""
+    with connection.cursor() as cursor:
+        _execute(cursor, _step_with_run_sql(), [row_id])
+        values = cursor.fetchone()
+    if values is None:
+        return None
+    step_fields, run_fields = StepExecution._meta.concrete_fields, WorkflowExecution._meta.concrete_fields
+    row = _instance(StepExecution, step_fields, values[: len(step_fields)])
+    row.execution = _instance(WorkflowExecution, run_fields, values[len(step_fields) :])
+    return row
+
+
+@cache
+def _claim_sql():
+    step = {name: _column(StepExecution, name) for name in ("id", "status", "started_at", "scheduled_at")}
+    lease = _column(StepExecution, "lease_expires_at")
+    return (
+        f"WITH claimed AS (UPDATE {_table(StepExecution)} SET {step['status']} = %s,"  # noqa: S608
+        f" {step['started_at']} = COALESCE({step['started_at']}, %s::timestamptz),"
+        f" {step['scheduled_at']} = NULL, {lease} = %s::timestamptz"
+        f" WHERE {step['id']} = %s AND (({step['status']} = %s AND {step['scheduled_at']} IS NULL)"
+        f" OR ({step['status']} = %s AND {step['scheduled_at']} <= %s::timestamptz)) RETURNING 1)"
+        f" SELECT (SELECT count(*) FROM claimed), {_read_ahead_sql()}"
+    )
+
+
+def claim(row_id, now, lease_until, service_id=None):
+    """runner.claim()'s conditional UPDATE (PENDING, or WAITING and due → RUNNING).
+
+    Returns what the step reads first (`Prefetched`) if this worker won the claim, else None.
+    """
+    params = [S.RUNNING, now, lease_until, row_id, S.PENDING, S.WAITING, now, service_id]
+    with connection.cursor() as cursor:
+        _execute(cursor, _claim_sql(), params)
+        claimed, *read_ahead = cursor.fetchone()
+    return _prefetched(service_id, *read_ahead) if claimed == 1 else None
 
 
 @cache
@@ -241,7 +329,8 @@ def complete_and_finish(row, fields, duration, open_statuses):
 
 
 def _prepared_here():
-    """The names of the statements prepared on this database connection (a new one has none)."""
+    """The names of the statements prepared on this database connection (a new one has none),
+    or None once the connection lost one: statements then run as they are."""
     raw = connection.connection
     prepared = getattr(connection, "_orchestration_prepared", None)
     if prepared is None or prepared[0] is not raw:
@@ -260,38 +349,32 @@ def _prepared_form(sql):
 
 
 def _execute(cursor, sql, params):
-    """Run `sql` prepared, outside a transaction; inside one, as it is (a failing statement would
-    abort the transaction, so a lost prepared statement could not be prepared again there)."""
-    if connection.in_atomic_block:
-        cursor.execute(sql, params)
-    else:
-        _execute_prepared(cursor, sql, params)
+    """Run `sql` as a statement prepared once per connection: planning it took as long as
+    running it.
 
-
-def _execute_prepared(cursor, sql, params):
-    """Run `sql` as a prepared statement of this connection, preparing it on first use.
-
-    Planning the statement took as long as running it; a prepared one is planned once per
-    connection. If the server lost it (a pooler's DISCARD ALL, another server connection), it
-    is prepared again.
+    Inside a transaction it runs as it is (a failing EXECUTE would abort the transaction). A
+    connection whose server lost a prepared statement (a pooler in transaction mode handing
+    over another server connection, DISCARD ALL) runs them as they are from then on.
     """
-    name, prepare = _prepared_form(sql)
     prepared = _prepared_here()
-    for attempt in (1, 2):
-        if name not in prepared:
-            try:
-                cursor.execute(prepare)
-            except DatabaseError as error:
-                if _pgcode(error) != DUPLICATE_STATEMENT:
-                    raise
-            prepared.add(name)
+    if connection.in_atomic_block or prepared is None:
+        cursor.execute(sql, params)
+        return
+    name, prepare = _prepared_form(sql)
+    if name not in prepared:
         try:
-            cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
-            return
+            cursor.execute(prepare)
         except DatabaseError as error:
-            if attempt == 2 or _pgcode(error) != UNKNOWN_STATEMENT:
+            if _pgcode(error) != DUPLICATE_STATEMENT:
                 raise
-            prepared.discard(name)
+        prepared.add(name)
+    try:
+        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+    except DatabaseError as error:
+        if _pgcode(error) != UNKNOWN_STATEMENT:
+            raise
+        connection._orchestration_prepared = (connection.connection, None)
+        cursor.execute(sql, params)
 
 
 def _pgcode(error):

@@ -263,7 +263,10 @@ def check_timeout(execution_id):
 def claim(row_id):
     """Take a runnable step for this worker; return it, or None when there is nothing to do."""
     now = timezone.now()
-    row = StepExecution.objects.select_related("execution").filter(pk=row_id).first()
+    if connection.vendor == "postgresql":
+        row = statements.step_with_run(row_id)  # as below, without the ORM's building
+    else:
+        row = StepExecution.objects.select_related("execution").filter(pk=row_id).first()
     if row is None or not _runnable(row) or row.execution.status != S.RUNNING:
         return None
     execution = row.execution
@@ -280,7 +283,20 @@ def claim(row_id):
     # concurrent claim: exactly one worker wins. (A filter across a join becomes
     # `id IN (subquery)`, which is not re-checked, and two workers could both win.)
     lease_until = now + timedelta(milliseconds=_lease_ms(execution, row))
-    claimed = (
+    if connection.vendor == "postgresql":
+        row.prefetched = statements.claim(row_id, now, lease_until, _service_id_before_rendering(row))
+        claimed = row.prefetched is not None
+    else:
+        claimed = _claim_update(row_id, now, lease_until)
+    if not claimed:
+        return None
+    row.status, row.started_at, row.scheduled_at = S.RUNNING, row.started_at or now, None
+    row.lease_expires_at = lease_until
+    return row
+
+
+def _claim_update(row_id, now, lease_until):
+    return (
         StepExecution.objects.filter(pk=row_id)
         .filter(Q(status=S.PENDING, scheduled_at__isnull=True) | Q(status=S.WAITING, scheduled_at__lte=now))
         .update(
@@ -290,11 +306,6 @@ def claim(row_id):
             lease_expires_at=lease_until,
         )
     )
-    if not claimed:
-        return None
-    row.status, row.started_at, row.scheduled_at = S.RUNNING, row.started_at or now, None
-    row.lease_expires_at = lease_until
-    return row
 
 
 def _runnable(row):
@@ -608,7 +619,11 @@ def _record_completed(row, outcome, record_input, now, secrets, *, running):
     Returns True if the record was written.
     """
     fields = _completed_fields(row, outcome, record_input, now, secrets)
-    if running and connection.vendor == "postgresql":
+    if running and connection.vendor == "postgresql" and row.parent_id and not row.state.get("handlerFor"):
+        # The join that follows locks the container: take that lock with this UPDATE.
+        row.locked_parent = statements.record_completed_locking_parent(row, fields)
+        updated = row.locked_parent is not None
+    elif running and connection.vendor == "postgresql":
         updated = statements.record_completed(row, fields)  # the same UPDATE, without the ORM's building
     else:
         base = _claimed(row)
@@ -978,7 +993,10 @@ def _join(child, *, succeeded, error=None):
     """Tell a container one of its children finished; start more children or finish it."""
     # The parent's execution is the child's, whose status record() read in this transaction:
     # no join, and the (possibly large) definition is not parsed again on every child.
-    parent = StepExecution.objects.select_for_update().defer("input").get(pk=child.parent_id)
+    parent = getattr(child, "locked_parent", None)
+    child.locked_parent = None
+    if parent is None:
+        parent = StepExecution.objects.select_for_update().defer("input").get(pk=child.parent_id)
     parent.execution = child.execution
     detached = parent.status == S.COMPLETED
     if parent.status != S.WAITING and not detached:
