@@ -22,14 +22,16 @@ from django.db import DatabaseError, connection
 from breakers.models import CircuitBreaker
 from executions.models import StepExecution, WorkflowExecution
 from executions.statuses import ExecutionStatus
+from orchestration_site.masking import known_secrets, masker
 from workflows.models import ConfigEntry
 from workflows.selectors import config_values_from
 
 S = ExecutionStatus
 
 
-# PostgreSQL's "prepared statement does not exist" and "… already exists".
-UNKNOWN_STATEMENT, DUPLICATE_STATEMENT = "26000", "42P05"
+# PostgreSQL's "prepared statement does not exist", "… already exists", and "cached plan must
+# not change result type" (a migration changed a column under a prepared statement).
+UNKNOWN_STATEMENT, DUPLICATE_STATEMENT, STALE_PLAN = "26000", "42P05", "0A000"
 
 
 def _field(model, name):
@@ -38,6 +40,10 @@ def _field(model, name):
 
 def _placeholder(field):
     # The values arrive as untyped literals: INSERT … SELECT needs each one cast to its column.
+    # Text is cast without its length (a cast to varchar(n) would cut a longer value silently):
+    # the column's own check refuses it with a DataError, as the ORM's statement would.
+    if field.get_internal_type() == "CharField":
+        return f"%s::{connection.ops.cast_char_field_without_max_length}"
     return f"%s::{field.cast_db_type(connection)}"
 
 
@@ -49,11 +55,12 @@ def _table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _done_sql(update_names):
-    """The CTE `done`: the outcome written on this worker's claim, only while the run is RUNNING.
+def _done_sql(update_names, also=""):
+    """The CTE `done`: the outcome written on this worker's claim, only while the run is RUNNING
+    (and `also`, more conditions, holds).
 
     Its parameters: the update's values, then the row's id, RUNNING, its attempt, the run's
-    id and RUNNING (`_done_params`).
+    id and RUNNING (`_done_params`), then those of `also`.
     """
     step_table, run_table = _table(StepExecution), _table(WorkflowExecution)
     assignments = ", ".join(
@@ -64,7 +71,7 @@ def _done_sql(update_names):
     return (
         f"done AS (UPDATE {step_table} SET {assignments}"  # noqa: S608 (identifiers from the models)
         f" WHERE {pk} = %s AND {status} = %s AND {attempt} = %s"
-        f" AND EXISTS (SELECT 1 FROM {run_table} WHERE {run_pk} = %s AND {run_status} = %s)"
+        f" AND EXISTS (SELECT 1 FROM {run_table} WHERE {run_pk} = %s AND {run_status} = %s){also}"
         f" RETURNING {pk})"
     )
 
@@ -93,8 +100,8 @@ def _complete_and_start_next_sql(update_names):
 
 def _read_ahead_sql():
     """Columns and FROM of a statement's final SELECT that also reads what the next step reads
-    first: the config values, the database's clock, and the breaker of one service (the last
-    parameter; NULL reads none)."""
+    first: the config values, the database's clock (as Django's Now(), not the transaction's
+    start), and the breaker of one service (the last parameter; NULL reads none)."""
     config_columns = ", ".join(
         f"{_column(ConfigEntry, name)}{cast}" for name, cast in (("key", ""), ("value", "::text"), ("is_secret", ""))
     )
@@ -103,7 +110,7 @@ def _read_ahead_sql():
     )
     return (
         f"(SELECT json_agg(json_build_array({config_columns}))::text FROM {_table(ConfigEntry)}),"  # noqa: S608
-        f" now(), {breaker_columns}"
+        f" statement_timestamp(), {breaker_columns}"
         f" FROM (SELECT 1) AS one LEFT JOIN {_table(CircuitBreaker)} AS b"
         f" ON b.{_column(CircuitBreaker, 'service_id')} = %s"
     )
@@ -113,21 +120,25 @@ def _read_ahead_sql():
 class Prefetched:
     """What the next step would read first, read with the statement that created it."""
 
-    config: tuple  # (values, secret keys), as workflows.selectors.config_values() returns them
+    config_rows: list  # [key, value as stored (JSON text), is_secret]
     service_id: str | None
     breaker: CircuitBreaker | None  # that service's breaker with its db_now; None if it has none yet
 
+    def config(self):
+        """(values, secret keys), as workflows.selectors.config_values() returns them.
+
+        Decoded (and secrets decrypted) when the step builds its context, where a failure fails
+        the step, as a failing read of its own would.
+        """
+        return config_values_from(self.config_rows)
+
 
 def _prefetched(service_id, config_rows, db_now, *breaker_values):
-    value_field = _field(ConfigEntry, "value")
-    config_rows = json.loads(config_rows or "[]")
-    rows = [(key, value_field.from_db_value(value, None, connection), secret) for key, value, secret in config_rows]
     breaker = None
     if breaker_values[0] is not None:
-        names = [field.attname for field in CircuitBreaker._meta.concrete_fields]
-        breaker = CircuitBreaker.from_db(connection.alias, names, breaker_values)
+        breaker = _instance(CircuitBreaker, CircuitBreaker._meta.concrete_fields, breaker_values)
         breaker.db_now = db_now
-    return Prefetched(config_values_from(rows), service_id, breaker)
+    return Prefetched(json.loads(config_rows or "[]"), service_id, breaker)
 
 
 def complete_and_start_next(row, fields, next_row, service_id=None):
@@ -145,7 +156,10 @@ def complete_and_start_next(row, fields, next_row, service_id=None):
     with connection.cursor() as cursor:
         _execute(cursor, _complete_and_start_next_sql(names), params)
         started, *read_ahead = cursor.fetchone()
-    return _prefetched(service_id, *read_ahead) if started == 1 else None
+    if started != 1:
+        return None
+    _saved([next_row])
+    return _prefetched(service_id, *read_ahead)
 
 
 @cache
@@ -264,15 +278,24 @@ def _join_sql(rows):
 
 
 def join(parent, state, children, service_id=None):
-    """Store a container's new state and insert the children it starts, in the transaction that
-    holds its row lock; return what the first child reads first (`Prefetched`)."""
+    """Store a container's new state and insert the children it starts (one or more), in the
+    transaction that holds its row lock; return what the first child reads first (`Prefetched`)."""
+    assert children, "a join statement starts at least one child"
     inserted = StepExecution._meta.concrete_fields
     params = [_field(StepExecution, "state").get_db_prep_save(state, connection), parent.pk]
     for child in children:
         params += [field.get_db_prep_save(field.pre_save(child, True), connection) for field in inserted]
     with connection.cursor() as cursor:
         _execute(cursor, _join_sql(len(children)), [*params, service_id])
-        return _prefetched(service_id, *cursor.fetchone())
+        prefetched = _prefetched(service_id, *cursor.fetchone())
+    _saved(children)
+    return prefetched
+
+
+def _saved(rows):
+    # As bulk_create leaves them: saved rows of this database.
+    for row in rows:
+        row._state.adding, row._state.db = False, connection.alias
 
 
 @cache
@@ -284,8 +307,16 @@ def _complete_and_finish_sql(update_names):
     )
     run = {name: _column(WorkflowExecution, name) for name in ("id", "status", "completed_at", "current_step_id")}
     run_output, duration, metadata = (_column(WorkflowExecution, name) for name in ("output", "duration", "metadata"))
+    # Written only if the run then ends: nothing else of it open, no step failed before. Else
+    # nothing is, and the general path records the step and decides, in one transaction.
+    ends = (
+        f" AND NOT EXISTS (SELECT 1 FROM {step_table} AS o WHERE o.{execution} = %s"  # noqa: S608
+        f" AND o.{status} = ANY(%s) AND o.{pk} <> %s)"
+        f" AND NOT EXISTS (SELECT 1 FROM {run_table} AS r WHERE r.{run['id']} = %s"
+        f" AND COALESCE(r.{metadata} ? 'failedSteps', false))"
+    )
     return (
-        f"WITH {_done_sql(update_names)},"  # noqa: S608 (identifiers from the models)
+        f"WITH {_done_sql(update_names, ends)},"  # noqa: S608 (identifiers from the models)
         # The run's output as runner.execution_output() builds it: every top-level result, this
         # one (not yet visible to the statement) last; a later result of an id wins, and so do
         # later variables of a name.
@@ -300,32 +331,36 @@ def _complete_and_finish_sql(update_names):
         f" FROM results AS r, jsonb_each(CASE WHEN jsonb_typeof(r.variables) = 'object'"
         f" THEN r.variables ELSE '{{}}' END) AS v))"
         f" WHERE {run['id']} = %s AND {run['status']} = %s AND EXISTS (SELECT 1 FROM done)"
-        f" AND NOT COALESCE({metadata} ? 'failedSteps', false)"
-        f" AND NOT EXISTS (SELECT 1 FROM {step_table} WHERE {execution} = %s AND {status} = ANY(%s) AND {pk} <> %s)"
-        f" RETURNING 1)"
-        f" SELECT (SELECT count(*) FROM done), (SELECT count(*) FROM finished)"
+        f" RETURNING {run_output}::text AS output)"
+        f" SELECT (SELECT count(*) FROM done), (SELECT output FROM finished)"
     )
 
 
 def complete_and_finish(row, fields, duration, open_statuses):
-    """Record `fields` on this worker's claim of the run's last top-level step, and complete the
-    run with its output if nothing else of it is open and no step failed.
+    """Record `fields` on this worker's claim of the run's last top-level step and complete the
+    run with its output, if nothing else of it is open and no step failed.
 
-    Returns None when nothing was written (the claim was lost or the run is not RUNNING); else
-    whether the run was completed too (if not, the caller finishes it the general way, under
-    the run's lock, which sees what the statement could not).
+    Returns None when nothing was written (the claim was lost, the run is not RUNNING, or it
+    does not end here); else whether the run was completed too (not: its status moved
+    meanwhile, say to PAUSED, whose resume finishes it; the caller checks under the lock).
     """
     output_field, variables_field = _field(StepExecution, "output"), _field(StepExecution, "variables")
     params = _done_params(row, fields)
+    params += [row.execution_id, list(open_statuses), row.pk, row.execution_id]
     params += [row.execution_id, S.COMPLETED, row.pk, row.step_id]
     params += [output_field.get_db_prep_save(fields["output"], connection)]
     params += [variables_field.get_db_prep_save(fields["variables"], connection), fields["completed_at"]]
     params += [S.COMPLETED, fields["completed_at"], duration, row.execution_id, S.RUNNING]
-    params += [row.execution_id, list(open_statuses), row.pk]
     with connection.cursor() as cursor:
         _execute(cursor, _complete_and_finish_sql(tuple(fields)), params)
-        done, finished = cursor.fetchone()
-    return None if done != 1 else finished == 1
+        done, output = cursor.fetchone()
+    if done != 1:
+        return None
+    if output is not None and known_secrets() and masker(known_secrets()).finds(output):
+        # The step records were masked with what their writers knew; the run's output is masked
+        # with everything this process knows, as the ORM's write of it would.
+        WorkflowExecution.objects.filter(pk=row.execution_id).update(output=json.loads(output))
+    return output is not None
 
 
 def _prepared_here():
@@ -371,7 +406,7 @@ def _execute(cursor, sql, params):
     try:
         cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
     except DatabaseError as error:
-        if _pgcode(error) != UNKNOWN_STATEMENT:
+        if _pgcode(error) not in (UNKNOWN_STATEMENT, STALE_PLAN):
             raise
         connection._orchestration_prepared = (connection.connection, None)
         cursor.execute(sql, params)

@@ -2,7 +2,12 @@
 
 import uuid
 
+from django.db import connection
+from django.db.models import TextField
+from django.db.models.functions import Cast
+
 from orchestration_site.masking import remember
+from workflows.crypto import SecretUnreadable
 from workflows.models import ConfigEntry, Workflow, WorkflowVersion
 
 
@@ -32,14 +37,23 @@ def workflow_versions(*, workflow):
 
 
 def config_values():
-    """Return {key: value} for every config entry, and the set of secret keys."""
-    return config_values_from(ConfigEntry.objects.values_list("key", "value", "is_secret"))
+    """Return {key: value} for every config entry, and the set of secret keys.
+
+    A secret that cannot be decrypted (its key was removed) is held as its SecretUnreadable:
+    a step that reads it fails saying so, and every other value stays usable.
+    """
+    return config_values_from(ConfigEntry.objects.values_list("key", Cast("value", TextField()), "is_secret"))
 
 
 def config_values_from(rows):
-    """config_values() from (key, value, is_secret) rows read some other way."""
+    """config_values() from (key, value as stored (JSON text), is_secret) rows."""
+    value_field = ConfigEntry._meta.get_field("value")
     values, secret_keys = {}, set()
-    for key, value, is_secret in rows:
+    for key, stored, is_secret in rows:
+        try:
+            value = value_field.from_db_value(stored, None, connection)
+        except SecretUnreadable as unreadable:
+            value = unreadable
         values[key] = value
         if is_secret:
             secret_keys.add(key)

@@ -77,13 +77,18 @@ def cleanup():
 
     Raw deletes (no cascade collector loading rows into memory): 100 000 executions go in seconds.
     """
-    runs = WorkflowExecution.objects.filter(workflow__category=NAMESPACE)
-    StepExecution.objects.filter(execution__in=runs)._raw_delete(StepExecution.objects.db)
-    WorkflowExecution.objects.filter(pk__in=runs.values("pk"))._raw_delete(WorkflowExecution.objects.db)
+    delete_executions()
     Workflow.objects.filter(category=NAMESPACE).delete()
     BreakerTransition.objects.filter(breaker__service_id__startswith="benchmark-").delete()
     CircuitBreaker.objects.filter(service_id__startswith="benchmark-").delete()
     User.objects.filter(username=API_USER).delete()
+
+
+def delete_executions():
+    """Delete the namespace's executions and their step records (raw deletes)."""
+    runs = WorkflowExecution.objects.filter(workflow__category=NAMESPACE)
+    StepExecution.objects.filter(execution__in=runs)._raw_delete(StepExecution.objects.db)
+    WorkflowExecution.objects.filter(pk__in=runs.values("pk"))._raw_delete(WorkflowExecution.objects.db)
 
 
 def cancel_active():

@@ -2,8 +2,10 @@
 
 from functools import cached_property
 
+from executions.engine.errors import STEP_ERROR, StepError
 from executions.engine.resolver import MISSING, dig, split_path
 from orchestration_site.masking import SECRET_MASK, mask, secret_strings  # noqa: F401  (one masking mechanism, re-exported)
+from workflows.crypto import SecretUnreadable
 
 
 class ConfigStore:
@@ -18,6 +20,8 @@ class ConfigStore:
         for cut in range(len(segments), 0, -1):
             key = ".".join(segments[:cut])
             if key in self.values:
+                if isinstance(self.values[key], SecretUnreadable):
+                    raise StepError(STEP_ERROR, f"Config value {key!r} cannot be read: {self.values[key]}")
                 return dig(self.values[key], segments[cut:])
         return MISSING
 

@@ -413,7 +413,7 @@ def build_context(row):
     execution = row.execution
     results = EarlierResults(row)
     prefetched = getattr(row, "prefetched", None)
-    values, secret_keys = prefetched.config if prefetched else config_values()
+    values, secret_keys = prefetched.config() if prefetched else config_values()
     config = ConfigStore(values, secret_keys)
     context = Context(input=execution.input, config=config, results=results)
     extras = {}
@@ -452,7 +452,9 @@ def _breaker_guard(secrets, prefetched=None):
     unused = [prefetched] if prefetched and prefetched.breaker is not None else []
 
     def guard(service_id, call, timeout_ms):
-        read = unused.pop().breaker if unused and unused[0].service_id == service_id else None
+        # Only for the step's first call: a later one comes after a call's time.
+        ahead = unused.pop() if unused else None
+        read = ahead.breaker if ahead and ahead.service_id == service_id else None
         try:
             lease_ms = timeout_ms + PROBE_LEASE_MARGIN_MS
             permit = breaker_acquire(service_id=service_id, lease_ms=lease_ms, read=read)
@@ -659,7 +661,8 @@ def _record_in_one_statement(row, outcome, record_input, now, secrets):
         finished = statements.complete_and_finish(row, fields, _duration_ms(execution, now), OPEN)
         if finished is None:
             return False, None
-        if not finished:  # something else is still open, or a step failed: decide under the lock
+        row.status, row.output, row.variables = S.COMPLETED, outcome.output, outcome.variables
+        if not finished:  # the run's status moved while the statement ran: decide under the lock
             with transaction.atomic():
                 finish_if_done(execution)
         return True, None

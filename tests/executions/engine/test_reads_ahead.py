@@ -9,7 +9,9 @@ import threading
 
 import dramatiq
 import pytest
+from cryptography.fernet import Fernet
 from django.db import connection
+from django.test import override_settings
 
 from breakers.models import CircuitBreaker
 from breakers.services import breaker_get_or_create
@@ -158,3 +160,58 @@ def test_a_pause_during_a_call_leaves_the_next_step_unstarted_until_resume(quiet
     assert StepExecution.objects.get(execution_id=execution_id, step_id="first").status == "COMPLETED"
     assert StepExecution.objects.get(execution_id=execution_id, step_id="second").status == "PENDING"
     assert server.received("GET", "/second") == []
+
+
+def test_a_secret_known_by_the_end_is_masked_in_the_runs_output(quiet_broker, make_workflow, server):
+    # The first step's answer holds a string that becomes a secret while the run goes on: the
+    # run's output is masked with every secret known when it is written, as any record is.
+    gate = threading.Event()
+    first = {"id": "first", "type": "HTTP_REQUEST", "config": {"url": server.route("GET", "/first", json={"ok": 1})}}
+    echo = server.route("GET", "/echo", json={"token": "tok-later-9981"}, gate=gate)
+    steps = [
+        first,
+        {"id": "echo", "type": "HTTP_REQUEST", "config": {"url": echo}},
+        {
+            "id": "use",
+            "type": "HTTP_REQUEST",
+            "config": {"url": server.route("GET", "/use", json={}), "headers": {"X-Token": "{{config.token}}"}},
+        },
+    ]
+    execution = services.execution_start(workflow=make_workflow(steps))
+    thread = threading.Thread(target=run_then_disconnect, args=(execution.pk,))
+    thread.start()
+    wait_until_called(server, "/echo")
+    ConfigEntry.objects.create(key="token", value="tok-later-9981", is_secret=True)
+    gate.set()
+    thread.join(timeout=30)
+
+    execution = WorkflowExecution.objects.get(pk=execution.pk)
+    assert execution.status == "COMPLETED"
+    assert server.received("GET", "/use")[0]["headers"]["X-Token"] == "tok-later-9981"
+    assert execution.output["steps"]["echo"]["body"] == {"token": "***"}
+    assert "tok-later-9981" not in str(execution.output)
+
+
+def test_a_secret_that_cannot_be_decrypted_fails_the_step_that_reads_it_and_no_other(
+    quiet_broker, make_workflow, server
+):
+    url = server.route("GET", "/second", json={"ok": True})
+    second = {"id": "second", "type": "HTTP_REQUEST", "config": {"url": url, "headers": {"X-Key": "{{config.lost}}"}}}
+    execution_id, gate, thread = run_held_at_first_step(make_workflow, server, second)
+    wait_until_called(server, "/first")
+
+    # Stored under a key this worker does not have (as after a key was removed from rotation).
+    with override_settings(SECRETS_ENCRYPTION_KEY=Fernet.generate_key().decode()):
+        ConfigEntry.objects.create(key="lost", value="under another key", is_secret=True)
+    execution = finish(gate, thread, execution_id)
+
+    assert execution.status == "FAILED"
+    record = StepExecution.objects.get(execution_id=execution_id, step_id="second")
+    assert record.status == "FAILED"
+    assert "'lost' cannot be read" in record.error and "rotate_secrets" in record.error
+    assert server.received("GET", "/second") == []
+
+    plain = {"id": "plain", "type": "HTTP_REQUEST", "config": {"url": url}}
+    other = services.execution_start(workflow=make_workflow([plain]))
+    runner.start(other.pk)
+    assert WorkflowExecution.objects.get(pk=other.pk).status == "COMPLETED"
