@@ -163,6 +163,42 @@ def complete_and_start_next(row, fields, next_row, service_id=None):
 
 
 @cache
+def _start_sql():
+    step_table, run_table = _table(StepExecution), _table(WorkflowExecution)
+    inserted = StepExecution._meta.concrete_fields
+    columns = ", ".join(_column(StepExecution, field.name) for field in inserted)
+    values = ", ".join(_placeholder(field) for field in inserted)
+    run = {name: _column(WorkflowExecution, name) for name in ("id", "status", "started_at", "current_step_id")}
+    return (
+        f"WITH moved AS (UPDATE {run_table} SET {run['status']} = %s,"  # noqa: S608
+        f" {run['started_at']} = %s::timestamptz, {run['current_step_id']} = %s"
+        f" WHERE {run['id']} = %s AND {run['status']} = %s RETURNING 1),"
+        f" started AS (INSERT INTO {step_table} ({columns}) SELECT {values} FROM moved RETURNING 1)"
+        f" SELECT (SELECT count(*) FROM started), {_read_ahead_sql()}"
+    )
+
+
+def start(execution, first_row, now, service_id=None):
+    """Move a PENDING run to RUNNING and insert its first step already claimed, in one statement.
+
+    Returns what the first step reads first (`Prefetched`), or None when the run was not
+    PENDING any more (another delivery of the message started it): nothing was written.
+    """
+    params = [S.RUNNING, now, first_row.step_id, execution.pk, S.PENDING]
+    params += [
+        field.get_db_prep_save(field.pre_save(first_row, True), connection)
+        for field in StepExecution._meta.concrete_fields
+    ]
+    with connection.cursor() as cursor:
+        _execute(cursor, _start_sql(), [*params, service_id])
+        started, *read_ahead = cursor.fetchone()
+    if started != 1:
+        return None
+    _saved([first_row])
+    return _prefetched(service_id, *read_ahead)
+
+
+@cache
 def _record_completed_sql(update_names):
     return f"WITH {_done_sql(update_names)} SELECT count(*) FROM done"  # noqa: S608
 

@@ -104,6 +104,12 @@ def send_timeout_check(execution_id, delay_ms):
 def start(execution_id):
     """Begin a PENDING execution: mark it RUNNING and run its first step inline."""
     now = timezone.now()
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        handled, first = _start_in_one_statement(execution_id, now)
+        if handled:
+            if first is not None:
+                _run_from(first)
+            return
     with transaction.atomic():
         if not move_execution(execution_id, S.RUNNING, from_statuses=[S.PENDING], started_at=now):
             return
@@ -125,6 +131,32 @@ def start(execution_id):
         _run_from(first)
     else:
         run(first.pk)
+
+
+def _start_in_one_statement(execution_id, now):
+    """The common start (PostgreSQL): no workflow timeout, no chosen first step, a first step to
+    run here. The move to RUNNING and the first step's record, claimed, are one statement.
+
+    Returns (handled, the claimed first step or None). Not handled: the general start runs.
+    """
+    execution = WorkflowExecution.objects.filter(pk=execution_id).first()
+    if execution is None or execution.status != S.PENDING:
+        return True, None  # gone or started already: as the general start's move would find
+    sequence = main_sequence_of(execution)
+    if execution.definition.get("timeout") or (execution.metadata or {}).get("startAt") or not sequence:
+        return False, None
+    if STOPPING.is_set():
+        return False, None
+    execution.status = S.RUNNING
+    execution.claim_next_at = now
+    first = _new_rows(execution, None, [ChildSpec(sequence[0])])[0]
+    execution.claim_next_at = execution.claimed_at_insert = None
+    prefetched = statements.start(execution, first, now, _service_id_before_rendering(first))
+    if prefetched is None:
+        return True, None
+    execution.started_at, execution.current_step_id = now, first.step_id
+    first.execution, first.prefetched = execution, prefetched
+    return True, first
 
 
 # Set while this process's worker shuts down: the step that follows is then handed to the

@@ -53,8 +53,8 @@ def test_each_further_step_costs_one_statement_on_postgresql(quiet_broker, make_
         # a second may add one. (Before: 7, and before that 13 with three commits.)
         assert per_step <= 1.1
         # A statement prepared once per connection (planning it cost as much as running it);
-        # the last step's also completes the run.
-        assert sum(sql.startswith("EXECUTE orchestration_") for sql in queries) == 12
+        # the last step's also completes the run, and the start's inserts the first step.
+        assert sum(sql.startswith("EXECUTE orchestration_") for sql in queries) == 13
     else:
         # Config (1) and the breaker (1), then one transaction (BEGIN … COMMIT): the outcome,
         # the next record inserted already claimed, and the execution's current step.
@@ -85,9 +85,10 @@ def test_a_connection_that_lost_its_prepared_statements_runs_them_unprepared(qui
     # and the run completed all the same (queries_of_a_run checks it).
     assert [sql.split(" ")[0] for sql in queries if "orchestration_" in sql] == ["EXECUTE"]
     assert sum(sql.startswith("WITH done AS") for sql in queries) == 3
+    assert sum(sql.startswith("WITH moved AS") for sql in queries) == 1  # the start's, run again
     connection.close()  # a new connection prepares again
     again = queries_of_a_run(make_workflow, server, 3)
-    assert sum(sql.startswith("EXECUTE orchestration_") for sql in again) == 3
+    assert sum(sql.startswith("EXECUTE orchestration_") for sql in again) == 4
 
 
 def parallel_run_queries(make_workflow, server, children):
