@@ -148,17 +148,25 @@ def complete_and_start_next(row, fields, next_row, service_id=None):
     of it was written; None when nothing was (the claim was lost or the run is not RUNNING), so
     the caller can take the general path.
     """
-    names = tuple(fields)
-    params = _done_params(row, fields)
-    inserted = StepExecution._meta.concrete_fields
-    params += [field.get_db_prep_save(field.pre_save(next_row, True), connection) for field in inserted]
-    params += [next_row.step_id, row.execution_id, service_id]
+    params = [*_done_params(row, fields), *_new_row_params(next_row), next_row.step_id, row.execution_id]
+    return _start_reading_ahead(_complete_and_start_next_sql(tuple(fields)), params, next_row, service_id)
+
+
+def _new_row_params(row):
+    """Every column of a row to insert, prepared as bulk_create prepares them."""
+    fields = StepExecution._meta.concrete_fields
+    return [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+
+
+def _start_reading_ahead(sql, params, row, service_id):
+    """Run a statement that inserts `row` and ends with _read_ahead_sql(): return what the row's
+    step reads first (`Prefetched`), or None when the statement inserted nothing."""
     with connection.cursor() as cursor:
-        _execute(cursor, _complete_and_start_next_sql(names), params)
+        _execute(cursor, sql, [*params, service_id])
         started, *read_ahead = cursor.fetchone()
     if started != 1:
         return None
-    _saved([next_row])
+    _saved([row])
     return _prefetched(service_id, *read_ahead)
 
 
@@ -184,18 +192,8 @@ def start(execution, first_row, now, service_id=None):
     Returns what the first step reads first (`Prefetched`), or None when the run was not
     PENDING any more (another delivery of the message started it): nothing was written.
     """
-    params = [S.RUNNING, now, first_row.step_id, execution.pk, S.PENDING]
-    params += [
-        field.get_db_prep_save(field.pre_save(first_row, True), connection)
-        for field in StepExecution._meta.concrete_fields
-    ]
-    with connection.cursor() as cursor:
-        _execute(cursor, _start_sql(), [*params, service_id])
-        started, *read_ahead = cursor.fetchone()
-    if started != 1:
-        return None
-    _saved([first_row])
-    return _prefetched(service_id, *read_ahead)
+    params = [S.RUNNING, now, first_row.step_id, execution.pk, S.PENDING, *_new_row_params(first_row)]
+    return _start_reading_ahead(_start_sql(), params, first_row, service_id)
 
 
 @cache
@@ -317,10 +315,9 @@ def join(parent, state, children, service_id=None):
     """Store a container's new state and insert the children it starts (one or more), in the
     transaction that holds its row lock; return what the first child reads first (`Prefetched`)."""
     assert children, "a join statement starts at least one child"
-    inserted = StepExecution._meta.concrete_fields
     params = [_field(StepExecution, "state").get_db_prep_save(state, connection), parent.pk]
     for child in children:
-        params += [field.get_db_prep_save(field.pre_save(child, True), connection) for field in inserted]
+        params += _new_row_params(child)
     with connection.cursor() as cursor:
         _execute(cursor, _join_sql(len(children)), [*params, service_id])
         prefetched = _prefetched(service_id, *cursor.fetchone())
