@@ -479,7 +479,8 @@ def _default_service_id(execution):
 def _breaker_guard(secrets, prefetched=None):
     """Return guard(service_id, call, timeout_ms): the call behind the service's shared breaker.
 
-    With `prefetched`, the first call to its service decides on the breaker as read there.
+    With `prefetched`, the step's first call, if it is to that service, decides on the breaker
+    as read there.
     """
     unused = [prefetched] if prefetched and prefetched.breaker is not None else []
 
