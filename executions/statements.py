@@ -1,14 +1,14 @@
-"""The engine's per-step statement on PostgreSQL, written once by hand.
+"""The engine's hot-path statements on PostgreSQL, written once by hand.
 
 A top-level step that completes while its run is RUNNING is recorded, the next step inserted
 already claimed by this worker, and the run's current step moved on, in one statement: one
 round trip and one commit, and none of the ORM's query building, which was the largest Python
-cost of a step. The SQL is built from the models' own fields, and every value goes through its
-field's preparation (`get_db_prep_save`), so masking and JSON encoding are those of any other
-write.
+cost of a step. The start, a claim and a container's join are written the same way. The SQL is
+built from the models' own fields, and every value goes through its field's preparation
+(`get_db_prep_save`), so masking and JSON encoding are those of any other write.
 
-The same statement reads what the next step reads first, the config values and its service's
-breaker, in its snapshot: the reads a step would make a moment later, without their round
+The same statements read what the next step reads first, the config values and its service's
+breaker, in their snapshot: the reads a step would make a moment later, without their round
 trips (`Prefetched`).
 """
 
@@ -84,9 +84,7 @@ def _done_params(row, fields):
 @cache
 def _complete_and_start_next_sql(update_names):
     step_table, run_table = _table(StepExecution), _table(WorkflowExecution)
-    inserted = StepExecution._meta.concrete_fields
-    columns = ", ".join(_column(StepExecution, field.name) for field in inserted)
-    values = ", ".join(_placeholder(field) for field in inserted)
+    columns, values = _insert_columns()
     pk, run_pk = _column(StepExecution, "id"), _column(WorkflowExecution, "id")
     current_step = _column(WorkflowExecution, "current_step_id")
     return (
@@ -96,6 +94,13 @@ def _complete_and_start_next_sql(update_names):
         f" moved AS (UPDATE {run_table} SET {current_step} = %s WHERE {run_pk} = %s AND EXISTS (SELECT 1 FROM done))"
         f" SELECT (SELECT count(*) FROM started), {_read_ahead_sql()}"
     )
+
+
+def _insert_columns():
+    """(the step table's columns, one row of their cast placeholders) for an INSERT."""
+    inserted = StepExecution._meta.concrete_fields
+    columns = ", ".join(_column(StepExecution, field.name) for field in inserted)
+    return columns, ", ".join(_placeholder(field) for field in inserted)
 
 
 def _read_ahead_sql():
@@ -173,9 +178,7 @@ def _start_reading_ahead(sql, params, row, service_id):
 @cache
 def _start_sql():
     step_table, run_table = _table(StepExecution), _table(WorkflowExecution)
-    inserted = StepExecution._meta.concrete_fields
-    columns = ", ".join(_column(StepExecution, field.name) for field in inserted)
-    values = ", ".join(_placeholder(field) for field in inserted)
+    columns, values = _insert_columns()
     run = {name: _column(WorkflowExecution, name) for name in ("id", "status", "started_at", "current_step_id")}
     return (
         f"WITH moved AS (UPDATE {run_table} SET {run['status']} = %s,"  # noqa: S608
@@ -300,9 +303,8 @@ def claim(row_id, now, lease_until, service_id=None):
 def _join_sql(rows):
     """Set a container's state (its row already locked) and insert `rows` children."""
     step_table = _table(StepExecution)
-    inserted = StepExecution._meta.concrete_fields
-    columns = ", ".join(_column(StepExecution, field.name) for field in inserted)
-    values = ", ".join(f"({', '.join(_placeholder(field) for field in inserted)})" for _ in range(rows))
+    columns, row_values = _insert_columns()
+    values = ", ".join(f"({row_values})" for _ in range(rows))
     state, pk = _column(StepExecution, "state"), _column(StepExecution, "id")
     return (
         f"WITH moved AS (UPDATE {step_table} SET {state} = %s::jsonb WHERE {pk} = %s),"  # noqa: S608
