@@ -7,6 +7,13 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _ListeningServer(ThreadingHTTPServer):
+    # Read by listen() in the constructor: the default backlog of 5 drops the SYNs of a burst
+    # of new connections, which the client resends a second later.
+    request_queue_size = 512
+    daemon_threads = True
+
+
 class LoopbackServer:
     """Answer every path on 127.0.0.1 with a small JSON body after `delay_ms`."""
 
@@ -53,9 +60,7 @@ class LoopbackServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.request_queue_size = 512
+        self.httpd = _ListeningServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="bench-server")
 

@@ -7,6 +7,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 
+class _ListeningServer(ThreadingHTTPServer):
+    # Read by listen() in the constructor: the default backlog of 5 drops the SYNs of a burst
+    # of new connections, which the client resends a second later.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class Route:
     def __init__(self, status=200, json_body=None, text=None, headers=None, delay=0.0, sequence=None, gate=None):
         self.status, self.json_body, self.text = status, json_body, text
@@ -87,9 +94,7 @@ class RecordingServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.request_queue_size = 256
+        self.httpd = _ListeningServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
