@@ -49,3 +49,16 @@ def send(actor, *args, delay_ms=None):
     if settings.EMBEDDED_WORKER:
         ensure_embedded_worker(settings.EMBEDDED_WORKER_THREADS)
     actor.send_with_options(args=args, delay=delay_ms or None)
+
+
+def send_many(actor, ids):
+    """Send one message per id: in one batch where the broker can (Redis), else one by one."""
+    if settings.EMBEDDED_WORKER:
+        ensure_embedded_worker(settings.EMBEDDED_WORKER_THREADS)
+    messages = [actor.message(ident) for ident in ids]
+    enqueue_many = getattr(actor.broker, "enqueue_many", None)
+    if enqueue_many is not None:
+        enqueue_many(messages)
+        return
+    for message in messages:
+        actor.broker.enqueue(message)

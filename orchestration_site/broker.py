@@ -9,7 +9,8 @@ from urllib.parse import urlparse
 
 import redis
 from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
-from dramatiq.common import compute_backoff
+from dramatiq.common import compute_backoff, q_name
+from dramatiq.middleware import Middleware
 
 logger = logging.getLogger(__name__)
 
@@ -18,10 +19,25 @@ MIDDLEWARE = [
     "dramatiq.middleware.TimeLimit",
     "dramatiq.middleware.ShutdownNotifications",
     "dramatiq.middleware.Retries",
+    "orchestration_site.broker.PrefetchPerThread",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
     "executions.middleware.RecoverySweep",
     "executions.triggers.middleware.Scheduler",
 ]
+
+
+class PrefetchPerThread(Middleware):
+    """A worker fetches only as many messages as it has threads (Dramatiq's default: twice that).
+
+    A step can hold its thread for a long call, and the steps after it run inline on the same
+    thread, so a message fetched beyond the idle threads waits behind them while another
+    process may sit idle; a fan-out's children would pile onto one process. An explicit
+    `dramatiq_queue_prefetch` in the environment is kept.
+    """
+
+    def before_worker_boot(self, broker, worker):
+        if not os.environ.get("dramatiq_queue_prefetch"):  # noqa: SIM112  (Dramatiq's own name)
+            worker.queue_prefetch = worker.worker_threads
 
 
 def dramatiq_broker_settings(url):
@@ -56,6 +72,10 @@ class WakingRedisBroker(RedisBroker):
     failing, a subscription dropped) costs only the back-off it would have slept anyway.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scripts["dispatch"] = _PipelinedScript(self.scripts["dispatch"])
+
     @property
     def consumer_class(self):
         return WakingConsumer
@@ -70,6 +90,40 @@ class WakingRedisBroker(RedisBroker):
         except redis.RedisError:
             logger.debug("Wake-up for %s not published", message.queue_name, exc_info=True)
         return message
+
+    def enqueue_many(self, messages):
+        """Enqueue messages in one round trip (a pipeline) with one wake-up per queue.
+
+        Each message goes through Dramatiq's own enqueue (ids, middleware), whose script call
+        is queued on the pipeline instead of sent; nothing is sent before `execute`, and a
+        failure there raises as a failed enqueue would.
+        """
+        pipeline = self.client.pipeline(transaction=False)
+        with self.scripts["dispatch"].queued_on(pipeline):
+            enqueued = [RedisBroker.enqueue(self, message) for message in messages]
+        for queue_name in sorted({message.queue_name for message in enqueued}):
+            pipeline.publish(self.wake_channel(queue_name), b"")
+        pipeline.execute()
+        return enqueued
+
+
+class _PipelinedScript:
+    """Dramatiq's dispatch script, called on this thread's pipeline while one is open."""
+
+    def __init__(self, script):
+        self.script = script
+        self.local = threading.local()
+
+    def __call__(self, keys=None, args=None, client=None):
+        return self.script(keys=keys, args=args, client=client or getattr(self.local, "pipeline", None))
+
+    @contextlib.contextmanager
+    def queued_on(self, pipeline):
+        self.local.pipeline = pipeline
+        try:
+            yield
+        finally:
+            self.local.pipeline = None
 
 
 # An idle subscription carries nothing: a ping this often finds a link that a proxy dropped.
@@ -90,12 +144,20 @@ class WakingConsumer(_RedisConsumer):
         # The parent backs off with max_backoff = its timeout: 0 makes its sleep 0, and the wait
         # happens below instead, bounded by the real timeout.
         super().__init__(broker, queue_name, prefetch, 0)
+        self.most_outstanding = prefetch
+        # Delayed messages wait in the worker until due: those are still fetched in bulk.
+        self.fetch_at_once = 1 if q_name(queue_name) == queue_name else prefetch
         self.idle_timeout = timeout
         self.idle_misses = 0
         self.subscription = None
         self.pinged_at = 0.0
 
     def __next__(self):
+        if not self.message_cache:
+            # One message per fetch: the consumers of every process share a burst (a fan-out's
+            # children) instead of the first one woken taking all of it, and a busier process,
+            # slower to come back for more, takes less. The parent fetches up to its prefetch.
+            self.prefetch = min(self.most_outstanding, self.outstanding_message_count + self.fetch_at_once)
         message = super().__next__()
         if message is not None:
             self.idle_misses = 0

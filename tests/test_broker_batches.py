@@ -1,0 +1,134 @@
+"""A fan-out's messages go out in one batch, and the workers of every process share them."""
+
+import threading
+
+import dramatiq
+import pytest
+
+from executions import tasks
+from tests.conftest import BROKERS, require_service
+from tests.support.workers import make_broker, wait_until, worker_on
+
+
+def command_calls(client, command):
+    return int(client.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0))
+
+
+def queued(broker, queue_name):
+    """Messages in the broker's queue that no consumer has fetched yet."""
+    return broker.client.llen(f"{broker.namespace}:{queue_name}")
+
+
+@pytest.mark.parametrize("kind", BROKERS)
+def test_a_batch_of_sends_delivers_every_message(kind):
+    require_service(kind)
+    broker = make_broker(kind)
+    received = []
+    every_one = threading.Event()
+
+    @dramatiq.actor(broker=broker, queue_name=f"batch-{kind}")
+    def collect(value):
+        received.append(value)
+        if len(received) == 12:
+            every_one.set()
+
+    broker.flush_all()
+    try:
+        with worker_on(broker, threads=4):
+            tasks.send_many(collect, [f"child-{i}" for i in range(12)])
+            assert every_one.wait(10), f"only {len(received)} of 12 messages arrived"
+        assert sorted(received) == sorted(f"child-{i}" for i in range(12))
+    finally:
+        broker.flush_all()
+        broker.close()
+
+
+def test_on_redis_a_batch_is_one_round_trip_with_one_wake_up():
+    require_service("redis")
+    broker = make_broker("redis")
+    queue_name = "batch-round-trip"
+
+    @dramatiq.actor(broker=broker, queue_name=queue_name)
+    def noop(value):
+        pass
+
+    broker.flush_all()
+    subscription = broker.client.pubsub(ignore_subscribe_messages=True)
+    subscription.subscribe(broker.wake_channel(queue_name))
+    try:
+        scripts, publishes = command_calls(broker.client, "evalsha"), command_calls(broker.client, "publish")
+        broker.enqueue_many([noop.message(i) for i in range(20)])
+        # INFO itself is a command: the counts are read before and after, not during, the batch.
+        assert command_calls(broker.client, "evalsha") - scripts == 20
+        assert command_calls(broker.client, "publish") - publishes == 1
+        assert queued(broker, queue_name) == 20
+        wake_ups = [subscription.get_message(timeout=1), subscription.get_message(timeout=0.2)]
+        assert [message["type"] for message in wake_ups if message] == ["message"]
+    finally:
+        subscription.close()
+        broker.flush_all()
+        broker.close()
+
+
+def test_a_consumer_fetches_one_message_at_a_time_so_another_process_gets_its_share():
+    require_service("redis")
+    namespace = "orch-test-share"
+    first, second = make_broker("redis", namespace=namespace), make_broker("redis", namespace=namespace)
+    queue_name = "batch-share"
+    for broker in (first, second):
+        broker.declare_queue(queue_name)
+    first.flush_all()
+    messages = [
+        dramatiq.Message(queue_name=queue_name, actor_name="noop", args=(i,), kwargs={}, options={}) for i in range(10)
+    ]
+    consumers = []
+    try:
+        first.enqueue_many(messages)
+        consumers = [
+            first.consume(queue_name, prefetch=16, timeout=100),
+            second.consume(queue_name, prefetch=16, timeout=100),
+        ]
+        taken = [next(consumers[0]), next(consumers[1])]
+        assert all(message is not None for message in taken)
+        assert queued(first, queue_name) == 8, "a consumer fetched more than it was about to run"
+        for consumer, message in zip(consumers, taken, strict=True):
+            consumer.ack(message)
+    finally:
+        for consumer in consumers:
+            consumer.close()
+        first.flush_all()
+        first.close()
+        second.close()
+
+
+def test_a_busy_worker_leaves_the_messages_it_cannot_run_yet_to_another_worker():
+    require_service("redis")
+    namespace = "orch-test-prefetch"
+    busy, other = make_broker("redis", namespace=namespace), make_broker("redis", namespace=namespace)
+    queue_name = "batch-prefetch"
+    release = threading.Event()
+    running = []
+    lock = threading.Lock()
+
+    def block(value):
+        with lock:
+            running.append(value)
+        release.wait(20)
+
+    for broker in (busy, other):
+        dramatiq.actor(block, broker=broker, queue_name=queue_name, actor_name="block")
+    busy.flush_all()
+    try:
+        with worker_on(busy, threads=2):
+            tasks.send_many(busy.get_actor("block"), [f"m{i}" for i in range(4)])
+            wait_until(lambda: len(running) == 2, what="the first worker running two messages")
+            # Dramatiq's default prefetch (twice the threads) would have taken all four here.
+            assert queued(busy, queue_name) == 2
+            with worker_on(other, threads=2):
+                wait_until(lambda: len(running) == 4, what="the second worker running the other two")
+                release.set()
+    finally:
+        release.set()
+        busy.flush_all()
+        busy.close()
+        other.close()
