@@ -36,6 +36,19 @@ def _where(url):
     return url.split("@")[-1]
 
 
+def python_probe_ms(rounds=3):
+    """The best of `rounds` timings of a fixed pure-Python loop: how fast this machine runs
+    Python at the moment, so runs made on different days can be compared by it."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for number in range(1_000_000):
+            total += number
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 def machine_description():
     memory = ""
     try:
@@ -44,7 +57,8 @@ def machine_description():
     except OSError:
         pass
     system = f"{platform.system()} {platform.release()}"
-    return f"{os.cpu_count()} CPUs{memory}, Python {platform.python_version()}, {system}"
+    probe = f"a 1M-step Python loop in {python_probe_ms():.0f} ms"
+    return f"{os.cpu_count()} CPUs{memory}, Python {platform.python_version()}, {system}; {probe}"
 
 
 def _run_once_more_after_database_errors(scenario, bench, sizes, say):
