@@ -58,8 +58,7 @@ def recover(*, stale_ms=None):
     )
     with transaction.atomic():
         StepExecution.objects.filter(pk__in=unsent + overdue).update(resent_at=now)
-        for row_id in unsent + overdue:
-            runner.send_step(row_id)
+        runner.send_steps(unsent + overdue)
         for execution_id in pending_executions:
             runner.send_start(execution_id)
     for execution_id in expired:

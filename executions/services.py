@@ -169,8 +169,7 @@ def execution_resume(*, execution, actor=None):
             raise Conflict(f"Execution is {execution.status}; only a PAUSED execution can be resumed.")
         audit_record(actor=actor, action=AuditAction.EXECUTION_RESUMED, target_id=execution.pk)
         queued = StepExecution.objects.filter(execution=execution, status=S.PENDING).values_list("pk", flat=True)
-        for row_id in queued:
-            runner.send_step(row_id)
+        runner.send_steps(list(queued))
         waiting = StepExecution.objects.filter(execution=execution, status=S.WAITING, scheduled_at__isnull=False)
         for row_id, due in waiting.values_list("pk", "scheduled_at"):
             runner.send_step(row_id, max(0, (due - now).total_seconds() * 1000))

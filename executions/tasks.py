@@ -60,5 +60,11 @@ def send_many(actor, ids):
     if enqueue_many is not None:
         enqueue_many(messages)
         return
-    for message in messages:
-        actor.broker.enqueue(message)
+    failed = None
+    for message in messages:  # one failure does not keep the others from going out
+        try:
+            actor.broker.enqueue(message)
+        except Exception as exc:  # raised below, once the rest were tried
+            failed = failed or exc
+    if failed is not None:
+        raise failed

@@ -7,6 +7,7 @@ import threading
 import time
 from urllib.parse import urlparse
 
+import dramatiq.worker
 import redis
 from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.common import compute_backoff, q_name
@@ -32,11 +33,12 @@ class PrefetchPerThread(Middleware):
     A step can hold its thread for a long call, and the steps after it run inline on the same
     thread, so a message fetched beyond the idle threads waits behind them while another
     process may sit idle; a fan-out's children would pile onto one process. An explicit
-    `dramatiq_queue_prefetch` in the environment is kept.
+    `dramatiq_queue_prefetch` in the environment is kept. The consumer, holding as many
+    messages as there are threads, waits for a thread to be freed (see WakingConsumer).
     """
 
     def before_worker_boot(self, broker, worker):
-        if not os.environ.get("dramatiq_queue_prefetch"):  # noqa: SIM112  (Dramatiq's own name)
+        if not dramatiq.worker.QUEUE_PREFETCH:  # Dramatiq's reading of dramatiq_queue_prefetch
             worker.queue_prefetch = worker.worker_threads
 
 
@@ -92,11 +94,14 @@ class WakingRedisBroker(RedisBroker):
         return message
 
     def enqueue_many(self, messages):
-        """Enqueue messages in one round trip (a pipeline) with one wake-up per queue.
+        """Enqueue messages in one pipeline with one wake-up per queue.
 
         Each message goes through Dramatiq's own enqueue (ids, middleware), whose script call
-        is queued on the pipeline instead of sent; nothing is sent before `execute`, and a
-        failure there raises as a failed enqueue would.
+        is queued on the pipeline instead of sent. Nothing is sent before `execute`: the check
+        that Redis holds the script, then every command in one write. The pipeline is not a
+        transaction: when it fails, some messages may have been enqueued and the others not,
+        and it raises as a failed enqueue would (the engine's recovery sweep sends again what
+        was lost; a message sent twice is claimed once).
         """
         pipeline = self.client.pipeline(transaction=False)
         with self.scripts["dispatch"].queued_on(pipeline):
@@ -119,11 +124,12 @@ class _PipelinedScript:
 
     @contextlib.contextmanager
     def queued_on(self, pipeline):
+        outer = getattr(self.local, "pipeline", None)
         self.local.pipeline = pipeline
         try:
             yield
         finally:
-            self.local.pipeline = None
+            self.local.pipeline = outer
 
 
 # An idle subscription carries nothing: a ping this often finds a link that a proxy dropped.
@@ -148,6 +154,7 @@ class WakingConsumer(_RedisConsumer):
         # Delayed messages wait in the worker until due: those are still fetched in bulk.
         self.fetch_at_once = 1 if q_name(queue_name) == queue_name else prefetch
         self.idle_timeout = timeout
+        self.freed = threading.Event()  # set by every ack and nack (worker threads)
         self.idle_misses = 0
         self.subscription = None
         self.pinged_at = 0.0
@@ -158,14 +165,32 @@ class WakingConsumer(_RedisConsumer):
             # children) instead of the first one woken taking all of it, and a busier process,
             # slower to come back for more, takes less. The parent fetches up to its prefetch.
             self.prefetch = min(self.most_outstanding, self.outstanding_message_count + self.fetch_at_once)
+        self.freed.clear()
         message = super().__next__()
         if message is not None:
             self.idle_misses = 0
             return message
+        if self.outstanding_message_count >= self.most_outstanding:
+            # Every thread has a message: only an ack makes room for the next fetch, and a
+            # wake-up cannot. An ack since the clear above ends this wait at once.
+            self.freed.wait(self.idle_timeout / 1000)
+            return None
         self.idle_misses, backoff_ms = compute_backoff(self.idle_misses, max_backoff=self.idle_timeout)
         if self.wait_for_wake_up(backoff_ms / 1000):
             self.idle_misses = 0
         return None
+
+    def ack(self, message):
+        try:
+            super().ack(message)
+        finally:
+            self.freed.set()
+
+    def nack(self, message):
+        try:
+            super().nack(message)
+        finally:
+            self.freed.set()
 
     def wait_for_wake_up(self, seconds):
         """Wait at most `seconds` for a send to this queue; return True if one came. Never raises."""

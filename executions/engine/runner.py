@@ -88,8 +88,8 @@ def send_step(row_id, delay_ms=None):
 def send_steps(row_ids):
     """Send "run this step" for each row once the current transaction commits, in one batch.
 
-    A fan-out's children: on Redis they go out in one round trip with one wake-up, so the
-    children start together instead of one send apart.
+    A fan-out's children: on Redis they go out in one pipelined write with one wake-up, so the
+    children start together instead of one send (two round trips) apart.
     """
     from executions import tasks
 
