@@ -604,7 +604,6 @@ def record(row, outcome, record_input):
             return following
     with transaction.atomic():
         to_run = []
-        base = _claimed(row)
         execution = row.execution
         execution.claimed_at_insert = None
         if isinstance(outcome, Completed) and _record_completed(row, outcome, record_input, now, secrets, running=True):
@@ -621,7 +620,7 @@ def record(row, outcome, record_input):
         if execution.status in TERMINAL:
             # The run ended (cancelled, timed out, failed elsewhere) while this step ran.
             finished = {Completed: S.COMPLETED, Failed: S.FAILED}.get(type(outcome), S.CANCELLED)
-            base.update(
+            _claimed(row).update(
                 status=finished,
                 input=record_input,
                 completed_at=now,
@@ -635,7 +634,7 @@ def record(row, outcome, record_input):
         elif isinstance(outcome, Failed):
             to_run = _record_failure(row, outcome, record_input, now, secrets)
         elif isinstance(outcome, Sleep):
-            base.update(
+            _claimed(row).update(
                 status=S.WAITING, input=record_input, scheduled_at=outcome.until, state={**row.state, **outcome.state}
             )
             send_step(row.pk, (outcome.until - now).total_seconds() * 1000)
