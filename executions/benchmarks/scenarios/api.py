@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from executions.benchmarks.harness import API_USER, NAMESPACE, delete_executions
+from executions.benchmarks.harness import API_USER, NAMESPACE, delete_executions, settle
 from executions.benchmarks.registry import Row, percentile, scenario
 from executions.models import WorkflowExecution
 from executions.statuses import ExecutionStatus
@@ -55,19 +55,6 @@ def _executions(workflow, count, offset):
                 for i in range(start, min(start + BATCH, count))
             ]
         )
-
-
-def _settle():
-    """VACUUM ANALYZE the listed tables, as autovacuum would have done for rows loaded over time.
-
-    The benchmark loads its rows in seconds, after deleting a previous run's: without this, the
-    lists would be measured on tables full of dead rows and without statistics.
-    """
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for model in (Workflow, WorkflowExecution):
-            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _measure(client, path, headers, requests_count):
@@ -114,7 +101,7 @@ def list_endpoints(bench, sizes):
     # started in the last minute (B5's holds 10 000 item results) would sit among them.
     delete_executions()
     workflow = _workflows(workflows)
-    _settle()
+    settle()
     flows, runs = Workflow._meta.db_table, WorkflowExecution._meta.db_table
     bare_flows = f"SELECT id, name, status, category, steps, created_at FROM {flows} ORDER BY created_at DESC"  # noqa: S608
     bare_runs = f"SELECT id, status, input, output, started_at FROM {runs} ORDER BY started_at DESC"  # noqa: S608
@@ -124,11 +111,11 @@ def list_endpoints(bench, sizes):
         rows.append(_row(f"workflows list, {workflows} workflows", p99, _bare(bare_flows, count), queries))
         first = executions // 10
         _executions(workflow, first, 0)
-        _settle()
+        settle((Workflow, WorkflowExecution))
         small, queries = _measure(client, "/api/v1/executions", headers, count)
         rows.append(_row(f"executions list, {first} executions", small, _bare(bare_runs, count), queries))
         _executions(workflow, executions - first, first)
-        _settle()
+        settle((Workflow, WorkflowExecution))
         large, queries = _measure(client, "/api/v1/executions", headers, count)
         row = _row(f"executions list, {executions} executions (baseline: at {first})", large, small, queries)
         row.target = "p99 ≤ 15 ms, ≤ 3 queries, ≤ 1.3× at 1/10 the rows"
