@@ -1,5 +1,6 @@
 """A fan-out's messages go out in one batch, and the workers of every process share them."""
 
+import contextlib
 import threading
 import time
 import uuid
@@ -14,53 +15,65 @@ from tests.conftest import BROKERS, require_service
 from tests.support.workers import make_broker, wait_until, worker_on
 
 
-def fresh_broker(kind, namespace=None):
-    return StubBroker() if kind == "stub" else make_broker(kind, namespace=namespace)
-
-
 def queued(broker, queue_name):
     """Messages in the broker's queue that no consumer has fetched yet."""
     return broker.client.llen(f"{broker.namespace}:{queue_name}")
 
 
-def shared_namespace():
-    return f"orch-test-{uuid.uuid4().hex[:8]}"
+@contextlib.contextmanager
+def emptied(*brokers):
+    """Use brokers (the first holding every queue) from empty, then empty and close them."""
+    brokers[0].flush_all()
+    try:
+        yield brokers
+    finally:
+        brokers[0].flush_all()
+        for broker in brokers:
+            broker.close()
+
+
+@pytest.fixture
+def redis_broker():
+    require_service("redis")
+    with emptied(make_broker("redis")) as (broker,):
+        yield broker
+
+
+@pytest.fixture
+def brokers_of_two_processes():
+    """Two brokers on one Redis namespace, as two worker processes have."""
+    require_service("redis")
+    namespace = f"orch-test-{uuid.uuid4().hex[:8]}"
+    with emptied(make_broker("redis", namespace=namespace), make_broker("redis", namespace=namespace)) as brokers:
+        yield brokers
 
 
 @pytest.mark.parametrize("kind", BROKERS)
 def test_a_batch_of_sends_delivers_every_message(kind):
     require_service(kind)
-    broker = fresh_broker(kind)
     received = []
     every_one = threading.Event()
+    with emptied(StubBroker() if kind == "stub" else make_broker(kind)) as (broker,):
 
-    @dramatiq.actor(broker=broker, queue_name=f"batch-{kind}")
-    def collect(value):
-        received.append(value)
-        if len(received) == 12:
-            every_one.set()
+        @dramatiq.actor(broker=broker, queue_name=f"batch-{kind}")
+        def collect(value):
+            received.append(value)
+            if len(received) == 12:
+                every_one.set()
 
-    broker.flush_all()
-    try:
         with worker_on(broker, threads=4):
             tasks.send_many(collect, [f"child-{i}" for i in range(12)])
             assert every_one.wait(10), f"only {len(received)} of 12 messages arrived"
-        assert sorted(received) == sorted(f"child-{i}" for i in range(12))
-    finally:
-        broker.flush_all()
-        broker.close()
+    assert sorted(received) == sorted(f"child-{i}" for i in range(12))
 
 
-def test_on_redis_a_batch_is_one_write_with_one_wake_up(monkeypatch):
-    require_service("redis")
-    broker = make_broker("redis")
-    queue_name = "batch-round-trip"
+def test_on_redis_a_batch_is_one_write_with_one_wake_up(redis_broker, monkeypatch):
+    broker, queue_name = redis_broker, "batch-round-trip"
 
     @dramatiq.actor(broker=broker, queue_name=queue_name)
     def noop(value):
         pass
 
-    broker.flush_all()
     noop.send("loads the script")  # a first send may also have to load the script into Redis
     subscription = broker.client.pubsub(ignore_subscribe_messages=True)
     subscription.subscribe(broker.wake_channel(queue_name))
@@ -89,18 +102,13 @@ def test_on_redis_a_batch_is_one_write_with_one_wake_up(monkeypatch):
     finally:
         monkeypatch.undo()
         subscription.close()
-        broker.flush_all()
-        broker.close()
 
 
-def test_a_consumer_fetches_one_message_at_a_time_so_another_process_gets_its_share():
-    require_service("redis")
-    namespace = shared_namespace()
-    first, second = make_broker("redis", namespace=namespace), make_broker("redis", namespace=namespace)
+def test_a_consumer_fetches_one_message_at_a_time_so_another_process_gets_its_share(brokers_of_two_processes):
+    first, second = brokers_of_two_processes
     queue_name = "batch-share"
     for broker in (first, second):
         broker.declare_queue(queue_name)
-    first.flush_all()
     messages = [
         dramatiq.Message(queue_name=queue_name, actor_name="noop", args=(i,), kwargs={}, options={}) for i in range(10)
     ]
@@ -119,15 +127,10 @@ def test_a_consumer_fetches_one_message_at_a_time_so_another_process_gets_its_sh
     finally:
         for consumer in consumers:
             consumer.close()
-        first.flush_all()
-        first.close()
-        second.close()
 
 
-def test_a_busy_worker_leaves_the_messages_it_cannot_run_yet_to_another_worker():
-    require_service("redis")
-    namespace = shared_namespace()
-    busy, other = make_broker("redis", namespace=namespace), make_broker("redis", namespace=namespace)
+def test_a_busy_worker_leaves_the_messages_it_cannot_run_yet_to_another_worker(brokers_of_two_processes):
+    busy, other = brokers_of_two_processes
     queue_name = "batch-prefetch"
     release = threading.Event()
     running = []
@@ -140,7 +143,6 @@ def test_a_busy_worker_leaves_the_messages_it_cannot_run_yet_to_another_worker()
 
     for broker in (busy, other):
         dramatiq.actor(block, broker=broker, queue_name=queue_name, actor_name="block")
-    busy.flush_all()
     try:
         with worker_on(busy, threads=2):
             tasks.send_many(busy.get_actor("block"), [f"m{i}" for i in range(4)])
@@ -152,15 +154,10 @@ def test_a_busy_worker_leaves_the_messages_it_cannot_run_yet_to_another_worker()
                 release.set()
     finally:
         release.set()
-        busy.flush_all()
-        busy.close()
-        other.close()
 
 
-def test_a_worker_whose_threads_are_all_busy_fetches_again_as_soon_as_one_is_freed():
-    require_service("redis")
-    broker = make_broker("redis")
-    queue_name = "batch-freed"
+def test_a_worker_whose_threads_are_all_busy_fetches_again_as_soon_as_one_is_freed(redis_broker):
+    broker, queue_name = redis_broker, "batch-freed"
     times = {}
 
     @dramatiq.actor(broker=broker, queue_name=queue_name)
@@ -169,7 +166,6 @@ def test_a_worker_whose_threads_are_all_busy_fetches_again_as_soon_as_one_is_fre
         time.sleep(1.5)  # long enough for an idle consumer's back-off to grow to its timeout
         times[f"{value} finished"] = time.monotonic()
 
-    broker.flush_all()
     worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=3000)
     worker.start()
     try:
@@ -180,5 +176,3 @@ def test_a_worker_whose_threads_are_all_busy_fetches_again_as_soon_as_one_is_fre
         assert gap < 0.5, f"the freed thread waited {gap:.2f} s for the message queued behind it"
     finally:
         worker.stop(timeout=10_000)
-        broker.flush_all()
-        broker.close()
