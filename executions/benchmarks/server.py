@@ -7,7 +7,9 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-class _ListeningServer(ThreadingHTTPServer):
+class ListeningServer(ThreadingHTTPServer):
+    """A threading HTTP server whose listen backlog takes a burst of new connections."""
+
     # Read by listen() in the constructor: the default backlog of 5 drops the SYNs of a burst
     # of new connections, which the client resends a second later.
     request_queue_size = 512
@@ -60,7 +62,7 @@ class LoopbackServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
-        self.httpd = _ListeningServer(("127.0.0.1", 0), Handler)
+        self.httpd = ListeningServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="bench-server")
 

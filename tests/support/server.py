@@ -3,15 +3,10 @@
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
-
-class _ListeningServer(ThreadingHTTPServer):
-    # Read by listen() in the constructor: the default backlog of 5 drops the SYNs of a burst
-    # of new connections, which the client resends a second later.
-    request_queue_size = 256
-    daemon_threads = True
+from executions.benchmarks.server import ListeningServer
 
 
 class Route:
@@ -94,7 +89,7 @@ class RecordingServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
-        self.httpd = _ListeningServer(("127.0.0.1", 0), Handler)
+        self.httpd = ListeningServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
