@@ -1,0 +1,63 @@
+"""What a call costs its breaker in statements: a refused call one read, a burst of successes one write."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from breakers.models import CircuitBreaker, CircuitBreakerState
+from breakers.services import BreakerOpen, breaker_acquire, breaker_record, breaker_reset
+
+# Outside a test transaction, as in a worker: prepared statements run only outside one.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SERVICE = "carrier-q-api"
+
+
+def statements(queries):
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_a_refused_call_is_one_read_and_an_operators_reset_lets_the_next_call_through():
+    CircuitBreaker.objects.create(service_id=SERVICE, state=CircuitBreakerState.OPEN, opened_at=timezone.now())
+    with pytest.raises(BreakerOpen):
+        breaker_acquire(service_id=SERVICE)
+
+    with CaptureQueriesContext(connection) as queries, pytest.raises(BreakerOpen):
+        breaker_acquire(service_id=SERVICE)
+
+    assert len(queries) == 1
+    if connection.vendor == "postgresql":  # prepared once per connection, then executed
+        assert statements(queries)[0].startswith("EXECUTE orchestration_")
+    breaker_reset(breaker=CircuitBreaker.objects.get(service_id=SERVICE))
+    assert not breaker_acquire(service_id=SERVICE).probe
+
+
+def test_of_a_burst_of_successes_on_a_healthy_breaker_one_writes():
+    CircuitBreaker.objects.create(service_id=SERVICE)  # CLOSED, no success recorded yet
+    first, *others = [breaker_acquire(service_id=SERVICE) for _ in range(5)]  # all before any success
+    breaker_record(permit=first, success=True)
+    written = CircuitBreaker.objects.get(service_id=SERVICE).last_success_time
+
+    with CaptureQueriesContext(connection) as queries:
+        for permit in others:
+            breaker_record(permit=permit, success=True)
+
+    # The others found the success just written: the row is as the first left it, and no one
+    # took its lock.
+    assert CircuitBreaker.objects.get(service_id=SERVICE).last_success_time == written is not None
+    assert not any("FOR UPDATE" in sql for sql in statements(queries))
+
+
+@pytest.mark.parametrize(("failures", "last_success_ago"), [(2, timedelta(0)), (0, timedelta(seconds=5)), (0, None)])
+def test_a_success_resets_the_count_and_refreshes_an_old_success_time(failures, last_success_ago):
+    before = None if last_success_ago is None else timezone.now() - last_success_ago
+    CircuitBreaker.objects.create(service_id=SERVICE, failure_count=failures, last_success_time=before)
+
+    breaker_record(permit=breaker_acquire(service_id=SERVICE), success=True)
+
+    breaker = CircuitBreaker.objects.get(service_id=SERVICE)
+    assert breaker.failure_count == 0
+    assert breaker.last_success_time > (before or timezone.now() - timedelta(seconds=1))
