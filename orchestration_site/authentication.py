@@ -1,30 +1,84 @@
 """API authentication: DRF's token authentication, with the user's permissions in the same query."""
 
-from django.contrib.postgres.expressions import ArraySubquery
+from functools import cache
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import OuterRef
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
+from rest_framework.authtoken.models import Token
 
-from orchestration_site.backends import permission_names
+from orchestration_site import prepared
+
+
+@cache
+def _token_sql():
+    """The token, its user and the "app_label.codename" of the user's own and group permissions
+    (as backends.permission_names() reads them), for one key."""
+    quote, user_model = connection.ops.quote_name, get_user_model()
+
+    def table(model):
+        return quote(model._meta.db_table)
+
+    def column(model, name):
+        return quote(model._meta.get_field(name).column)
+
+    own, in_groups, of_groups = (
+        user_model.user_permissions.through,
+        user_model.groups.through,
+        Group.permissions.through,
+    )
+    token_columns = ", ".join(f"t.{quote(field.column)}" for field in Token._meta.concrete_fields)
+    user_columns = ", ".join(f"u.{quote(field.column)}" for field in user_model._meta.concrete_fields)
+    user_id = f"u.{column(user_model, 'id')}"
+    permission_ids = (
+        f"SELECT {column(own, 'permission')} FROM {table(own)} WHERE {column(own, 'user')} = {user_id}"  # noqa: S608
+        f" UNION SELECT g.{column(of_groups, 'permission')} FROM {table(of_groups)} AS g"
+        f" JOIN {table(in_groups)} AS m ON m.{column(in_groups, 'group')} = g.{column(of_groups, 'group')}"
+        f" WHERE m.{column(in_groups, 'user')} = {user_id}"
+    )
+    names = (
+        f"ARRAY(SELECT c.{column(ContentType, 'app_label')} || '.' || p.{column(Permission, 'codename')}"  # noqa: S608
+        f" FROM {table(Permission)} AS p JOIN {table(ContentType)} AS c"
+        f" ON c.{column(ContentType, 'id')} = p.{column(Permission, 'content_type')}"
+        f" WHERE p.{column(Permission, 'id')} IN ({permission_ids}))"
+    )
+    return (
+        f"SELECT {token_columns}, {user_columns}, {names} FROM {table(Token)} AS t"  # noqa: S608
+        f" JOIN {table(user_model)} AS u ON {user_id} = t.{column(Token, 'user')} WHERE t.{column(Token, 'key')} = %s"
+    )
+
+
+def _token_with_permissions(key):
+    """(token with its user, the user's permission names), or None for an unknown key."""
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, _token_sql(), [key])
+        values = cursor.fetchone()
+    if values is None:
+        return None
+    token_fields, user_fields = Token._meta.concrete_fields, get_user_model()._meta.concrete_fields
+    token = prepared.instance(Token, token_fields, values[: len(token_fields)])
+    token.user = prepared.instance(get_user_model(), user_fields, values[len(token_fields) : -1])
+    return token, values[-1]
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
     """`Authorization: Token <key>`, as DRF's; on PostgreSQL the token, its user and the user's
-    permissions come in one query (every API request checks a permission, so it saves one query
-    per request). Permission changes apply from the next request, as before."""
+    permissions come in one prepared statement (every API request checks a permission, and the
+    ORM's building of the same query cost ten times its round trip). Permission changes apply
+    from the next request, as before."""
 
     def authenticate_credentials(self, key):
-        if connection.vendor != "postgresql":
+        if connection.vendor != "postgresql" or self.get_model() is not Token:
             return super().authenticate_credentials(key)
-        tokens = self.get_model().objects.select_related("user")
-        tokens = tokens.annotate(permission_names=ArraySubquery(permission_names(OuterRef("user_id"))))
-        try:
-            token = tokens.get(key=key)
-        except self.get_model().DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        found = _token_with_permissions(key)
+        if found is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        token, permission_names = found
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         if not token.user.is_superuser:  # a superuser's checks pass without the list
-            token.user._perm_cache = set(token.permission_names)
+            token.user._perm_cache = set(permission_names)
         return (token.user, token)

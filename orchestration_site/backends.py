@@ -10,11 +10,7 @@ PERMISSION_NAME = Concat("content_type__app_label", Value("."), "codename")
 
 
 def permission_names(user):
-    """The "app_label.codename" of a user's own and group permissions, as one query.
-
-    `user` is a user or an expression for one (OuterRef("user_id")), so the same query can be
-    folded into another as a subquery.
-    """
+    """The "app_label.codename" of a user's own and group permissions, as one query."""
     permissions = Permission.objects.filter(Q(user=user) | Q(group__user=user))
     return permissions.order_by().values_list(PERMISSION_NAME, flat=True)
 

@@ -61,3 +61,20 @@ def test_a_token_of_an_inactive_or_unknown_user_is_refused(reader):
     assert client.get("/api/v1/executions").status_code == 401
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     assert client.get("/api/v1/executions").status_code == 401
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the prepared token statement is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_token_user_and_permissions_are_one_prepared_statement():
+    reader = User.objects.create_user("reader", password="pw")
+    reader.user_permissions.add(Permission.objects.get(codename="view_workflowexecution"))
+    client = _client_for(reader)
+    assert client.get("/api/v1/executions").status_code == 200  # prepares it on this connection
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/executions").status_code == 200
+        reader.user_permissions.clear()
+        assert client.get("/api/v1/executions").status_code == 403
+
+    token_reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("EXECUTE orchestration_")]
+    assert len(token_reads) == 2 and all(reader.auth_token.key in sql for sql in token_reads)
