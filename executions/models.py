@@ -3,6 +3,7 @@
 import uuid
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from executions.fields import MaskedJSONField, MaskedTextField
@@ -13,14 +14,22 @@ START_PERMISSION = "executions.start_execution"
 OPERATE_PERMISSION = "executions.operate_execution"
 # Django's own; the metrics pages and a session's /metrics show what executions did, so they need it.
 VIEW_PERMISSION = "executions.view_workflowexecution"
+# A step still to finish: waiting for a worker, for its time, or running.
+OPEN_STEP_STATUSES = [ExecutionStatus.PENDING, ExecutionStatus.WAITING, ExecutionStatus.RUNNING]
 
 
 class WorkflowExecution(models.Model):
     """One run of a workflow (or of an ad-hoc orchestration request)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Not indexed alone: the (workflow, started_at) index below serves every lookup by workflow.
     workflow = models.ForeignKey(
-        "workflows.Workflow", on_delete=models.PROTECT, null=True, blank=True, related_name="executions"
+        "workflows.Workflow",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="executions",
+        db_index=False,
     )
     workflow_version = models.PositiveIntegerField(default=1)
     request_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
@@ -60,8 +69,14 @@ class StepExecution(models.Model):
     """The record of one step run: input, output, attempts, timings, error and logs."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    execution = models.ForeignKey(WorkflowExecution, on_delete=models.CASCADE, related_name="steps_executed")
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    # Neither key is indexed alone: the composite indexes below start with it. Every index is
+    # written on each step's insert and again when its status changes.
+    execution = models.ForeignKey(
+        WorkflowExecution, on_delete=models.CASCADE, related_name="steps_executed", db_index=False
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", db_index=False
+    )
     # Unique within the execution and stable across redeliveries: "step_3/step_3a", "loop[4]/call".
     key = models.CharField(max_length=1000)
     scope = models.CharField(max_length=1000, blank=True, default="")
@@ -97,8 +112,14 @@ class StepExecution(models.Model):
             # lookup must not scan every completed record of a 10,000-item run.
             models.Index(fields=["execution", "scope", "status"]),
             models.Index(fields=["parent", "item_index"]),
-            models.Index(fields=["status", "scheduled_at"]),
-            models.Index(fields=["status", "lease_expires_at"]),
+            # The sweeps' and the queue gauges' indexes hold open steps only: a completed step
+            # leaves them, and most steps are completed.
+            models.Index(
+                fields=["status", "scheduled_at"], condition=Q(status__in=OPEN_STEP_STATUSES), name="step_open_idx"
+            ),
+            models.Index(
+                fields=["lease_expires_at"], condition=Q(status=ExecutionStatus.RUNNING), name="step_lease_idx"
+            ),
         ]
 
     def __str__(self):
