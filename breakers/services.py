@@ -175,8 +175,11 @@ def _refreshed_if_closed(service_id):
     """A success in CLOSED: reset the count and refresh last_success_time, one UPDATE, no lock.
 
     Only if due (failures counted, or no success in the last SUCCESS_REFRESH): of a burst of
-    calls that were all permitted before the refresh, one writes and the others read. False
-    when the breaker is not CLOSED, for the locked path to decide.
+    calls that were all permitted before the refresh, one writes and the others read. A success
+    that finds nothing due while a failure is being recorded counts as the earlier of the two
+    (the failure's count stands), where an unconditional UPDATE waited and reset it: both orders
+    are true of calls that ended together. False when the breaker is not CLOSED, for the locked
+    path to decide.
     """
     closed = CircuitBreaker.objects.filter(service_id=service_id, state=CircuitBreakerState.CLOSED)
     due = Q(failure_count__gt=0) | Q(last_success_time__isnull=True) | Q(last_success_time__lt=_REFRESHED_SINCE)

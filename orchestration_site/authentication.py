@@ -25,19 +25,20 @@ def _token_sql():
     def column(model, name):
         return quote(model._meta.get_field(name).column)
 
-    own, in_groups, of_groups = (
-        user_model.user_permissions.through,
-        user_model.groups.through,
-        Group.permissions.through,
-    )
+    # The many-to-many tables by their fields, whatever the user model is called.
+    own = user_model._meta.get_field("user_permissions")
+    in_groups = user_model._meta.get_field("groups")
+    of_groups = Group._meta.get_field("permissions")
     token_columns = ", ".join(f"t.{quote(field.column)}" for field in Token._meta.concrete_fields)
     user_columns = ", ".join(f"u.{quote(field.column)}" for field in user_model._meta.concrete_fields)
-    user_id = f"u.{column(user_model, 'id')}"
+    user_id = f"u.{quote(user_model._meta.pk.column)}"
     permission_ids = (
-        f"SELECT {column(own, 'permission')} FROM {table(own)} WHERE {column(own, 'user')} = {user_id}"  # noqa: S608
-        f" UNION SELECT g.{column(of_groups, 'permission')} FROM {table(of_groups)} AS g"
-        f" JOIN {table(in_groups)} AS m ON m.{column(in_groups, 'group')} = g.{column(of_groups, 'group')}"
-        f" WHERE m.{column(in_groups, 'user')} = {user_id}"
+        f"SELECT {quote(own.m2m_reverse_name())} FROM {quote(own.m2m_db_table())}"  # noqa: S608
+        f" WHERE {quote(own.m2m_column_name())} = {user_id}"
+        f" UNION SELECT g.{quote(of_groups.m2m_reverse_name())} FROM {quote(of_groups.m2m_db_table())} AS g"
+        f" JOIN {quote(in_groups.m2m_db_table())} AS m"
+        f" ON m.{quote(in_groups.m2m_reverse_name())} = g.{quote(of_groups.m2m_column_name())}"
+        f" WHERE m.{quote(in_groups.m2m_column_name())} = {user_id}"
     )
     names = (
         f"ARRAY(SELECT c.{column(ContentType, 'app_label')} || '.' || p.{column(Permission, 'codename')}"  # noqa: S608

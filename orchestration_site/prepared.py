@@ -1,8 +1,8 @@
 """Statements run as prepared statements, once per database connection (PostgreSQL).
 
-The engine's hot-path statements and the breaker's read are written by hand and run through
-`execute()`: planning them took as long as running them, and building them with the ORM
-longer still.
+The engine's hot-path statements, the breaker's read and the API token's read are written by
+hand and run through `execute()`: planning them took as long as running them, and building them
+with the ORM longer still.
 """
 
 import hashlib

@@ -47,7 +47,8 @@ def test_of_a_burst_of_successes_on_a_healthy_breaker_one_writes():
 
     # The others found the success just written: the row is as the first left it, and no one
     # took its lock.
-    assert CircuitBreaker.objects.get(service_id=SERVICE).last_success_time == written is not None
+    assert written is not None
+    assert CircuitBreaker.objects.get(service_id=SERVICE).last_success_time == written
     assert not any("FOR UPDATE" in sql for sql in statements(queries))
 
 
@@ -60,4 +61,6 @@ def test_a_success_resets_the_count_and_refreshes_an_old_success_time(failures, 
 
     breaker = CircuitBreaker.objects.get(service_id=SERVICE)
     assert breaker.failure_count == 0
-    assert breaker.last_success_time > (before or timezone.now() - timedelta(seconds=1))
+    assert breaker.last_success_time is not None
+    if before is not None:
+        assert breaker.last_success_time != before  # written again, by the database's clock
