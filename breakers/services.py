@@ -86,7 +86,7 @@ def _read(service_id):
     """The service's breaker with the database's clock as `db_now` (Django's Now()), or None.
 
     On PostgreSQL one prepared statement: this read decides every refused call, and the ORM's
-    building of it cost twice the round trip.
+    building of it cost five times the round trip.
     """
     if connection.vendor != "postgresql":
         return CircuitBreaker.objects.annotate(db_now=Now()).filter(service_id=service_id).first()
@@ -172,7 +172,8 @@ def breaker_record(*, permit, success, reason=""):
 
 
 def _refreshed_if_closed(service_id):
-    """A success in CLOSED: reset the count and refresh last_success_time, one UPDATE, no lock.
+    """A success in CLOSED: reset the count and refresh last_success_time, one UPDATE outside a
+    transaction.
 
     Only if due (failures counted, or no success in the last SUCCESS_REFRESH): of a burst of
     calls that were all permitted before the refresh, one writes and the others read. A success
