@@ -3,10 +3,12 @@
 from rest_framework import serializers
 
 from audit.models import AuditEvent
+from orchestration_site.fields import UTCDateTimeField
+from orchestration_site.serializers import ModelSerializer
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+class AuditEventSerializer(ModelSerializer):
+    createdAt = UTCDateTimeField(source="created_at", read_only=True)
     actor = serializers.CharField(source="actor_username", read_only=True)
     actorId = serializers.IntegerField(source="actor_id", read_only=True, allow_null=True)
     targetType = serializers.CharField(source="target_type", read_only=True)

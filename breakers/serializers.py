@@ -5,20 +5,22 @@ from rest_framework import serializers
 
 from breakers import state
 from breakers.models import BreakerTransition, CircuitBreaker
+from orchestration_site.fields import UTCDateTimeField
+from orchestration_site.serializers import ModelSerializer
 
 HISTORY_LENGTH = 50
 
 
-class CircuitBreakerSerializer(serializers.ModelSerializer):
+class CircuitBreakerSerializer(ModelSerializer):
     serviceId = serializers.CharField(source="service_id", read_only=True)
     failureCount = serializers.IntegerField(source="failure_count", read_only=True)
-    lastFailureTime = serializers.DateTimeField(source="last_failure_time", read_only=True, allow_null=True)
-    lastSuccessTime = serializers.DateTimeField(source="last_success_time", read_only=True, allow_null=True)
+    lastFailureTime = UTCDateTimeField(source="last_failure_time", read_only=True, allow_null=True)
+    lastSuccessTime = UTCDateTimeField(source="last_success_time", read_only=True, allow_null=True)
     halfOpenMaxCalls = serializers.IntegerField(source="half_open_max_calls", read_only=True)
     halfOpenCalls = serializers.IntegerField(source="half_open_calls", read_only=True)
-    openedAt = serializers.DateTimeField(source="opened_at", read_only=True, allow_null=True)
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
-    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
+    openedAt = UTCDateTimeField(source="opened_at", read_only=True, allow_null=True)
+    createdAt = UTCDateTimeField(source="created_at", read_only=True)
+    updatedAt = UTCDateTimeField(source="updated_at", read_only=True)
 
     class Meta:
         model = CircuitBreaker
@@ -40,7 +42,7 @@ class CircuitBreakerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class BreakerTransitionSerializer(serializers.ModelSerializer):
+class BreakerTransitionSerializer(ModelSerializer):
     fromState = serializers.CharField(source="from_state")
     toState = serializers.CharField(source="to_state")
 
@@ -64,7 +66,7 @@ class CircuitBreakerDetailSerializer(CircuitBreakerSerializer):
         when = state.may_half_open_at(
             state.Snapshot(breaker.state, 0, 1, breaker.timeout, 1, 0, opened_at=breaker.opened_at)
         )
-        return serializers.DateTimeField().to_representation(when) if when else None
+        return UTCDateTimeField().to_representation(when) if when else None
 
     @extend_schema_field(BreakerTransitionSerializer(many=True))
     def get_history(self, breaker):

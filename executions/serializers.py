@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from rest_framework import serializers
 
 from executions.models import StepExecution, WorkflowExecution
+from orchestration_site.fields import UTCDateTimeField
+from orchestration_site.serializers import ModelSerializer
 
 
 class StrictSerializer(serializers.Serializer):
@@ -24,16 +26,16 @@ class StrictSerializer(serializers.Serializer):
         return value
 
 
-class StepExecutionSerializer(serializers.ModelSerializer):
+class StepExecutionSerializer(ModelSerializer):
     executionId = serializers.UUIDField(source="execution_id", read_only=True)
     parentId = serializers.UUIDField(source="parent_id", read_only=True, allow_null=True)
     stepId = serializers.CharField(source="step_id")
     stepName = serializers.CharField(source="step_name")
     stepType = serializers.CharField(source="step_type")
     itemIndex = serializers.IntegerField(source="item_index", allow_null=True)
-    startedAt = serializers.DateTimeField(source="started_at", allow_null=True)
-    completedAt = serializers.DateTimeField(source="completed_at", allow_null=True)
-    scheduledAt = serializers.DateTimeField(source="scheduled_at", allow_null=True)
+    startedAt = UTCDateTimeField(source="started_at", allow_null=True)
+    completedAt = UTCDateTimeField(source="completed_at", allow_null=True)
+    scheduledAt = UTCDateTimeField(source="scheduled_at", allow_null=True)
     errorType = serializers.CharField(source="error_type", allow_null=True)
 
     class Meta:
@@ -62,13 +64,13 @@ class StepExecutionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ExecutionSerializer(serializers.ModelSerializer):
+class ExecutionSerializer(ModelSerializer):
     workflowId = serializers.UUIDField(source="workflow_id", read_only=True, allow_null=True)
     workflowVersion = serializers.IntegerField(source="workflow_version", read_only=True)
     requestId = serializers.CharField(source="request_id", read_only=True, allow_null=True)
     currentStepId = serializers.CharField(source="current_step_id", read_only=True, allow_null=True)
-    startedAt = serializers.DateTimeField(source="started_at", read_only=True)
-    completedAt = serializers.DateTimeField(source="completed_at", read_only=True, allow_null=True)
+    startedAt = UTCDateTimeField(source="started_at", read_only=True)
+    completedAt = UTCDateTimeField(source="completed_at", read_only=True, allow_null=True)
     errorType = serializers.CharField(source="error_type", read_only=True, allow_null=True)
 
     class Meta:

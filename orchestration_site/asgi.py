@@ -14,3 +14,7 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orchestration_site.settings")
 
 application = get_asgi_application()
+
+from orchestration_site.startup import freeze_start_up_objects  # noqa: E402
+
+freeze_start_up_objects()

@@ -24,6 +24,7 @@ MIDDLEWARE = [
     "django_dramatiq.middleware.DbConnectionsMiddleware",
     "executions.middleware.RecoverySweep",
     "executions.triggers.middleware.Scheduler",
+    "orchestration_site.broker.FreezeAfterProcessBoot",
 ]
 
 
@@ -40,6 +41,26 @@ class PrefetchPerThread(Middleware):
     def before_worker_boot(self, broker, worker):
         if not dramatiq.worker.QUEUE_PREFETCH:  # Dramatiq's reading of dramatiq_queue_prefetch
             worker.queue_prefetch = worker.worker_threads
+
+
+class FreezeAfterProcessBoot(Middleware):
+    """A worker process, once booted, sets its start-up objects aside from garbage collection.
+
+    See startup.py. Only the processes the dramatiq command starts (they emit `process_boot`)
+    do it, never a process that merely runs an in-process worker (the embedded one, the tests').
+    """
+
+    def __init__(self):
+        self.in_worker_process = False
+
+    def after_process_boot(self, broker):
+        self.in_worker_process = True
+
+    def after_worker_boot(self, broker, worker):
+        if self.in_worker_process:
+            from orchestration_site.startup import freeze_start_up_objects
+
+            freeze_start_up_objects()
 
 
 def dramatiq_broker_settings(url):

@@ -5,6 +5,7 @@ from datetime import UTC
 import django_filters
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
 
 
 class UTCIsoDateTimeField(IsoDateTimeField):
@@ -28,3 +29,18 @@ class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """IsoDateTimeFilter whose value is normalised to UTC (see UTCIsoDateTimeField)."""
 
     field_class = UTCIsoDateTimeField
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, minus the filter form when the request names no filter.
+
+    Building and validating a list's filter form costs about a millisecond per request; with no
+    parameters but the page's, it would return the queryset unchanged.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        paginator = getattr(view, "paginator", None)
+        page_params = {getattr(paginator, "page_query_param", None), getattr(paginator, "page_size_query_param", None)}
+        if set(request.query_params).issubset(page_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

@@ -11,26 +11,35 @@ from rest_framework.pagination import PageNumberPagination
 
 # Lists count exactly up to this many matching rows; past it, `count` is PostgreSQL's estimate.
 EXACT_COUNT_LIMIT = 10_000
-# An estimate is reused this long for the same query, so a busy list asks the planner rarely.
+# An estimate is reused this long for the same query, and so is the finding that the query
+# matches more than EXACT_COUNT_LIMIT rows: a busy list neither recounts nor asks the planner.
 ESTIMATE_SECONDS = 10.0
 _estimates = {}
 _estimates_lock = threading.Lock()
 
 
+def _key(queryset):
+    return (queryset.db, str(queryset.query))
+
+
+def recent_estimate(queryset):
+    """The planner's estimate for a queryset, if one was asked for in the last ESTIMATE_SECONDS."""
+    with _estimates_lock:
+        cached = _estimates.get(_key(queryset))
+    return cached[1] if cached is not None and cached[0] > time.monotonic() else None
+
+
 def planner_estimate(queryset):
     """PostgreSQL's estimate of the rows a queryset matches (EXPLAIN), reused for ESTIMATE_SECONDS."""
-    key = (queryset.db, str(queryset.query))
-    now = time.monotonic()
-    with _estimates_lock:
-        cached = _estimates.get(key)
-    if cached is not None and cached[0] > now:
-        return cached[1]
+    cached = recent_estimate(queryset)
+    if cached is not None:
+        return cached
     plan = json.loads(queryset.explain(format="json"))
     rows = int(plan[0]["Plan"]["Plan Rows"])
     with _estimates_lock:
         if len(_estimates) > 256:  # distinct filters: keep the cache small
             _estimates.clear()
-        _estimates[key] = (now + ESTIMATE_SECONDS, rows)
+        _estimates[_key(queryset)] = (time.monotonic() + ESTIMATE_SECONDS, rows)
     return rows
 
 
@@ -39,7 +48,9 @@ class BoundedCountPaginator(Paginator):
 
     COUNT(*) reads every matching row, so an exact count of 100 000 executions would cost a list
     request ten times what it costs at 10 000 (Django's admin avoids it the same way, with
-    `show_full_result_count`). Pages themselves are read through an index either way.
+    `show_full_result_count`). Pages themselves are read through an index either way. A query
+    found past the bound is not recounted while its estimate is fresh: for up to
+    ESTIMATE_SECONDS, a list that shrinks below the bound still shows an estimate.
     """
 
     @cached_property
@@ -48,6 +59,9 @@ class BoundedCountPaginator(Paginator):
         if not hasattr(queryset, "query") or connections[queryset.db].vendor != "postgresql":
             return super().count
         unordered = queryset.order_by()
+        recent = recent_estimate(unordered)
+        if recent is not None:
+            return max(EXACT_COUNT_LIMIT + 1, recent)
         counted = unordered[: EXACT_COUNT_LIMIT + 1].count()
         if counted <= EXACT_COUNT_LIMIT:
             return counted

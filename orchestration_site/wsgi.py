@@ -23,3 +23,7 @@ if settings.EMBEDDED_WORKER:
     from orchestration_site.broker import ensure_embedded_worker
 
     ensure_embedded_worker(settings.EMBEDDED_WORKER_THREADS)
+
+from orchestration_site.startup import freeze_start_up_objects  # noqa: E402
+
+freeze_start_up_objects()

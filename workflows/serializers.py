@@ -2,17 +2,19 @@
 
 from rest_framework import serializers
 
+from orchestration_site.fields import UTCDateTimeField
+from orchestration_site.serializers import ModelSerializer
 from workflows.models import ConfigEntry, Workflow, WorkflowVersion
 
 SECRET_MASK = "***"
 
 
-class WorkflowSerializer(serializers.ModelSerializer):
+class WorkflowSerializer(ModelSerializer):
     """Output shape of a workflow; input is checked by the definition validator."""
 
     errorHandlers = serializers.JSONField(source="error_handlers", required=False, allow_null=True)
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
-    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
+    createdAt = UTCDateTimeField(source="created_at", read_only=True)
+    updatedAt = UTCDateTimeField(source="updated_at", read_only=True)
     triggers = serializers.JSONField(required=False)
     steps = serializers.JSONField()
     metadata = serializers.JSONField(required=False, allow_null=True)
@@ -39,7 +41,7 @@ class WorkflowSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "version", "createdAt", "updatedAt"]
 
 
-class WorkflowVersionSerializer(serializers.ModelSerializer):
+class WorkflowVersionSerializer(ModelSerializer):
     """One immutable version of a workflow's definition."""
 
     workflowId = serializers.UUIDField(source="workflow_id", read_only=True)
@@ -47,7 +49,7 @@ class WorkflowVersionSerializer(serializers.ModelSerializer):
     retryPolicy = serializers.JSONField(source="retry_policy")
     triggers = serializers.JSONField()
     steps = serializers.JSONField()
-    createdAt = serializers.DateTimeField(source="created_at")
+    createdAt = UTCDateTimeField(source="created_at")
     createdBy = serializers.CharField(source="created_by.username", default=None)
 
     class Meta:
@@ -86,13 +88,13 @@ class TemplateSerializer(serializers.Serializer):
     workflow = serializers.JSONField(required=False)
 
 
-class ConfigEntrySerializer(serializers.ModelSerializer):
+class ConfigEntrySerializer(ModelSerializer):
     """A config value; a secret's value is write-only and shown as ***."""
 
     isSecret = serializers.BooleanField(source="is_secret", required=False, default=False)
     value = serializers.JSONField(allow_null=True)
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
-    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
+    createdAt = UTCDateTimeField(source="created_at", read_only=True)
+    updatedAt = UTCDateTimeField(source="updated_at", read_only=True)
 
     class Meta:
         model = ConfigEntry

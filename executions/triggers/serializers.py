@@ -4,18 +4,20 @@ from rest_framework import serializers
 
 from executions.models import TriggerFiring
 from executions.serializers import StrictSerializer
+from orchestration_site.fields import UTCDateTimeField
+from orchestration_site.serializers import ModelSerializer
 
 
-class TriggerFiringSerializer(serializers.ModelSerializer):
+class TriggerFiringSerializer(ModelSerializer):
     workflowId = serializers.UUIDField(source="workflow_id", read_only=True)
     triggerIndex = serializers.IntegerField(source="trigger_index", read_only=True)
-    dueAt = serializers.DateTimeField(source="due_at", read_only=True)
+    dueAt = UTCDateTimeField(source="due_at", read_only=True)
     deliveryId = serializers.CharField(source="delivery_id", read_only=True)
     idempotencyKey = serializers.CharField(source="idempotency_key", read_only=True)
     eventType = serializers.CharField(source="event_type", read_only=True)
     executionId = serializers.UUIDField(source="execution_id", read_only=True)
     executionStatus = serializers.CharField(source="execution.status", read_only=True, default=None)
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    createdAt = UTCDateTimeField(source="created_at", read_only=True)
 
     class Meta:
         model = TriggerFiring

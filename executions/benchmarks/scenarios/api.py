@@ -1,10 +1,13 @@
 """B6: the workflow and execution lists over many rows, through Django's test client with a token.
 
 The test client runs the whole stack (middleware, authentication, DRF, serialisation) in this
-process without a socket; queries are counted with CaptureQueriesContext. The bare baseline is
+process without a socket; queries are counted with CaptureQueriesContext. Like a server process
+(wsgi.py), this one has its start-up objects frozen while it serves them. The bare baseline is
 the page's rows read with one plain SQL query and dumped as JSON.
 """
 
+import contextlib
+import gc
 import json
 import time
 from datetime import timedelta
@@ -21,6 +24,7 @@ from executions.benchmarks.registry import Row, percentile, scenario
 from executions.models import WorkflowExecution
 from executions.statuses import ExecutionStatus
 from orchestration_site.roles import roles_refresh
+from orchestration_site.startup import freeze_start_up_objects
 from workflows.models import Workflow, WorkflowStatus
 
 BATCH = 5000
@@ -55,6 +59,16 @@ def _executions(workflow, count, offset):
                 for i in range(start, min(start + BATCH, count))
             ]
         )
+
+
+@contextlib.contextmanager
+def _as_served():
+    """As in a server process, whose wsgi.py froze its start-up objects; undone after, for tests."""
+    freeze_start_up_objects()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _measure(client, path, headers, requests_count):
@@ -106,7 +120,7 @@ def list_endpoints(bench, sizes):
     bare_flows = f"SELECT id, name, status, category, steps, created_at FROM {flows} ORDER BY created_at DESC"  # noqa: S608
     bare_runs = f"SELECT id, status, input, output, started_at FROM {runs} ORDER BY started_at DESC"  # noqa: S608
     rows = []
-    with override_settings(ALLOWED_HOSTS=["testserver"]):
+    with override_settings(ALLOWED_HOSTS=["testserver"]), _as_served():
         p99, queries = _measure(client, "/api/v1/workflows", headers, count)
         rows.append(_row(f"workflows list, {workflows} workflows", p99, _bare(bare_flows, count), queries))
         first = executions // 10
