@@ -1,8 +1,11 @@
 """What a long-running process does once it has loaded: set its start-up objects aside."""
 
 import gc
+import logging
 
 from django.urls import get_resolver
+
+logger = logging.getLogger(__name__)
 
 
 def freeze_start_up_objects():
@@ -16,3 +19,4 @@ def freeze_start_up_objects():
     get_resolver().url_patterns  # noqa: B018 - the import is the point
     gc.collect()
     gc.freeze()
+    logger.debug("Froze %d objects loaded at start-up.", gc.get_freeze_count())
