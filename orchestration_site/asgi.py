@@ -15,6 +15,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orchestration_site.settings")
 
 application = get_asgi_application()
 
-from orchestration_site.startup import freeze_start_up_objects  # noqa: E402
+from orchestration_site.startup import freeze_start_up_objects, load_views  # noqa: E402
 
+load_views()
 freeze_start_up_objects()

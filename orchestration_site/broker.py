@@ -44,10 +44,12 @@ class PrefetchPerThread(Middleware):
 
 
 class FreezeAfterProcessBoot(Middleware):
-    """A worker process, once booted, sets its start-up objects aside from garbage collection.
+    """A worker process sets its start-up objects aside from garbage collection (startup.py).
 
-    See startup.py. Only the processes the dramatiq command starts (they emit `process_boot`)
-    do it, never a process that merely runs an in-process worker (the embedded one, the tests').
+    Once its modules are loaded and before its threads start: `process_boot` comes before the
+    actors' modules are imported, `before_worker_boot` after them. Only the processes the
+    dramatiq command starts emit `process_boot`, so an in-process worker (the embedded one, the
+    tests') leaves its process's collector alone.
     """
 
     def __init__(self):
@@ -56,7 +58,7 @@ class FreezeAfterProcessBoot(Middleware):
     def after_process_boot(self, broker):
         self.in_worker_process = True
 
-    def after_worker_boot(self, broker, worker):
+    def before_worker_boot(self, broker, worker):
         if self.in_worker_process:
             from orchestration_site.startup import freeze_start_up_objects
 

@@ -4,6 +4,7 @@ import json
 import threading
 import time
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -19,19 +20,23 @@ _estimates_lock = threading.Lock()
 
 
 def _key(queryset):
-    return (queryset.db, str(queryset.query))
+    """The estimate cache's key for a queryset; None when it can match nothing (it has no SQL)."""
+    try:
+        return (queryset.db, str(queryset.query))
+    except EmptyResultSet:
+        return None
 
 
-def recent_estimate(queryset):
-    """The planner's estimate for a queryset, if one was asked for in the last ESTIMATE_SECONDS."""
+def _fresh(key):
     with _estimates_lock:
-        cached = _estimates.get(_key(queryset))
+        cached = _estimates.get(key)
     return cached[1] if cached is not None and cached[0] > time.monotonic() else None
 
 
 def planner_estimate(queryset):
     """PostgreSQL's estimate of the rows a queryset matches (EXPLAIN), reused for ESTIMATE_SECONDS."""
-    cached = recent_estimate(queryset)
+    key = _key(queryset)
+    cached = _fresh(key)
     if cached is not None:
         return cached
     plan = json.loads(queryset.explain(format="json"))
@@ -39,7 +44,7 @@ def planner_estimate(queryset):
     with _estimates_lock:
         if len(_estimates) > 256:  # distinct filters: keep the cache small
             _estimates.clear()
-        _estimates[_key(queryset)] = (time.monotonic() + ESTIMATE_SECONDS, rows)
+        _estimates[key] = (time.monotonic() + ESTIMATE_SECONDS, rows)
     return rows
 
 
@@ -59,7 +64,8 @@ class BoundedCountPaginator(Paginator):
         if not hasattr(queryset, "query") or connections[queryset.db].vendor != "postgresql":
             return super().count
         unordered = queryset.order_by()
-        recent = recent_estimate(unordered)
+        # Keyed by the query's SQL, which costs a compilation: only once some list went past the bound.
+        recent = _fresh(_key(unordered)) if _estimates else None
         if recent is not None:
             return max(EXACT_COUNT_LIMIT + 1, recent)
         counted = unordered[: EXACT_COUNT_LIMIT + 1].count()

@@ -11,6 +11,7 @@ takes DRF's own path. Values are still written by each field's `to_representatio
 Date-times a serializer infers from the model are UTCDateTimeFields, like its declared ones.
 """
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.functional import cached_property
 from rest_framework import serializers
@@ -30,6 +31,8 @@ class ModelSerializer(serializers.ModelSerializer):
 
     @cached_property
     def _output_plan(self):
+        # Made from `fields` at the first row: a serializer whose fields change after that
+        # (none of the API's do) must not use this base.
         columns = {field.attname for field in self.Meta.model._meta.concrete_fields}
         plan = []
         for field in self._readable_fields:
@@ -42,10 +45,15 @@ class ModelSerializer(serializers.ModelSerializer):
         return plan
 
     def to_representation(self, instance):
+        if not isinstance(instance, self.Meta.model):  # validated data, say: DRF's own path
+            return super().to_representation(instance)
         data = {}
         for name, column, field in self._output_plan:
             if column is not None:
-                value = getattr(instance, column)
+                try:
+                    value = getattr(instance, column)
+                except ObjectDoesNotExist:  # a deferred column of a row deleted meanwhile, as DRF has it
+                    value = None
                 data[name] = None if value is None else field.to_representation(value)
                 continue
             try:

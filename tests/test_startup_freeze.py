@@ -8,7 +8,7 @@ from orchestration_site.broker import FreezeAfterProcessBoot
 def test_an_in_process_worker_leaves_the_collector_alone():
     before = gc.get_freeze_count()
 
-    FreezeAfterProcessBoot().after_worker_boot(broker=None, worker=None)
+    FreezeAfterProcessBoot().before_worker_boot(broker=None, worker=None)
 
     assert gc.get_freeze_count() == before
 
@@ -17,7 +17,7 @@ def test_a_worker_process_freezes_what_it_loaded():
     middleware = FreezeAfterProcessBoot()
     middleware.after_process_boot(broker=None)
     try:
-        middleware.after_worker_boot(broker=None, worker=None)
+        middleware.before_worker_boot(broker=None, worker=None)
 
         assert gc.get_freeze_count() > 0
     finally:

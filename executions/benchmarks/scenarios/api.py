@@ -24,7 +24,7 @@ from executions.benchmarks.registry import Row, percentile, scenario
 from executions.models import WorkflowExecution
 from executions.statuses import ExecutionStatus
 from orchestration_site.roles import roles_refresh
-from orchestration_site.startup import freeze_start_up_objects
+from orchestration_site.startup import freeze_start_up_objects, load_views
 from workflows.models import Workflow, WorkflowStatus
 
 BATCH = 5000
@@ -64,6 +64,7 @@ def _executions(workflow, count, offset):
 @contextlib.contextmanager
 def _as_served():
     """As in a server process, whose wsgi.py froze its start-up objects; undone after, for tests."""
+    load_views()
     freeze_start_up_objects()
     try:
         yield
