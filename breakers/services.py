@@ -172,19 +172,43 @@ def breaker_record(*, permit, success, reason=""):
 
 
 def _refreshed_if_closed(service_id):
-    """A success in CLOSED: reset the count and refresh last_success_time, one UPDATE outside a
-    transaction.
+    """A success in CLOSED: reset the count and refresh last_success_time, one statement outside
+    a transaction.
 
-    Only if due (failures counted, or no success in the last SUCCESS_REFRESH): of a burst of
-    calls that were all permitted before the refresh, one writes and the others read. A success
-    that finds nothing due while a failure is being recorded counts as the earlier of the two
-    (the failure's count stands), where an unconditional UPDATE waited and reset it: both orders
-    are true of calls that ended together. False when the breaker is not CLOSED, for the locked
-    path to decide.
+    Only if due (failures counted, or no success in the last SUCCESS_REFRESH), and only if no
+    one holds the row: of a burst of calls that were all permitted before the refresh, one
+    writes and the others neither write nor wait. A success that finds the row held, by another
+    success's refresh or by a failure being recorded, counts as the earlier of the two (the
+    failure's count stands): both orders are true of calls that ended together. False when the
+    breaker is not CLOSED, for the locked path to decide.
     """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            closed = [service_id, CircuitBreakerState.CLOSED]
+            prepared.execute(cursor, _refresh_sql(), [*closed, SUCCESS_REFRESH, *closed])
+            return cursor.fetchone()[0]
     closed = CircuitBreaker.objects.filter(service_id=service_id, state=CircuitBreakerState.CLOSED)
     due = Q(failure_count__gt=0) | Q(last_success_time__isnull=True) | Q(last_success_time__lt=_REFRESHED_SINCE)
     return bool(closed.filter(due).update(failure_count=0, last_success_time=Now())) or closed.exists()
+
+
+@cache
+def _refresh_sql():
+    quote = connection.ops.quote_name
+    table = quote(CircuitBreaker._meta.db_table)
+    pk, service, state_, failures, success = (
+        quote(CircuitBreaker._meta.get_field(name).column)
+        for name in ("id", "service_id", "state", "failure_count", "last_success_time")
+    )
+    closed = f"{service} = %s AND {state_} = %s"
+    due = f"({failures} > 0 OR {success} IS NULL OR {success} < statement_timestamp() - %s::interval)"
+    return (
+        f"WITH due AS (SELECT {pk} FROM {table} WHERE {closed} AND {due}"  # noqa: S608
+        " FOR UPDATE SKIP LOCKED),"
+        f" refreshed AS (UPDATE {table} SET {failures} = 0, {success} = statement_timestamp()"
+        f" WHERE {pk} IN (SELECT {pk} FROM due) RETURNING 1)"
+        f" SELECT EXISTS (SELECT 1 FROM refreshed) OR EXISTS (SELECT 1 FROM {table} WHERE {closed})"
+    )
 
 
 def breaker_release(*, permit):

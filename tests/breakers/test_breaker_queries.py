@@ -1,9 +1,12 @@
-"""What a call costs its breaker in statements: a refused call one read, a burst of successes one write."""
+"""What a call costs its breaker in statements: a refused call one read, a burst of successes one write
+(and no wait on a row another worker holds)."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -64,3 +67,35 @@ def test_a_success_resets_the_count_and_refreshes_an_old_success_time(failures, 
     assert breaker.last_success_time is not None
     if before is not None:
         assert breaker.last_success_time != before  # written again, by the database's clock
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+def test_a_success_while_a_failure_is_being_recorded_neither_waits_nor_resets_the_count():
+    CircuitBreaker.objects.create(service_id=SERVICE, failure_count=1)
+    permit = breaker_acquire(service_id=SERVICE)
+    holding, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def record_a_failure_slowly():
+        try:
+            with transaction.atomic():
+                breaker = CircuitBreaker.objects.select_for_update().get(service_id=SERVICE)
+                holding.set()
+                release.wait(timeout=10)
+                CircuitBreaker.objects.filter(pk=breaker.pk).update(failure_count=2)
+        finally:
+            connection.close()
+            done.set()
+
+    other = threading.Thread(target=record_a_failure_slowly)
+    other.start()
+    assert holding.wait(timeout=10)
+    try:
+        started = time.monotonic()
+        breaker_record(permit=permit, success=True)
+        waited = time.monotonic() - started
+    finally:
+        release.set()
+        other.join(timeout=10)
+
+    assert waited < 1  # the failure's transaction still held the row
+    assert CircuitBreaker.objects.get(service_id=SERVICE).failure_count == 2
