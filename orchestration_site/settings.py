@@ -180,6 +180,9 @@ SPECTACULAR_SETTINGS = {
 DRAMATIQ_BROKER_URL = os.environ.get("DRAMATIQ_BROKER_URL", "")
 DRAMATIQ_BROKER = dramatiq_broker_settings(DRAMATIQ_BROKER_URL)
 DRAMATIQ_QUEUE = os.environ.get("DRAMATIQ_QUEUE", "orchestration")
+# django-dramatiq's own actor prunes the task records of its admin middleware, which is not
+# used: loaded, it would have every worker poll its queue (and that queue's delay queue) too.
+DRAMATIQ_IGNORED_MODULES = ["django_dramatiq.tasks"]
 # With the in-process broker, the process that sends a message also runs a worker.
 EMBEDDED_WORKER = env_bool("EMBEDDED_WORKER", not DRAMATIQ_BROKER_URL)
 EMBEDDED_WORKER_THREADS = int(os.environ.get("EMBEDDED_WORKER_THREADS", "8"))
