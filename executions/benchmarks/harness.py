@@ -277,10 +277,10 @@ class Bench:
             time.sleep(poll_s)
         return done
 
-    def run(self, workflow, input=None, timeout=600.0):
+    def run(self, workflow, input=None, timeout=600.0, poll_s=0.01):
         """Run once and return (execution, ms from accepted to completed, by the stored timestamps)."""
         execution_id, accepted = self.start(workflow, input)
-        execution = self.wait([execution_id], timeout)[execution_id]
+        execution = self.wait([execution_id], timeout, poll_s)[execution_id]
         if execution.status != "COMPLETED":
             raise RuntimeError(f"benchmark execution {execution_id} ended {execution.status}: {execution.error}")
         return execution, (execution.completed_at - accepted).total_seconds() * 1000
@@ -290,6 +290,24 @@ class Bench:
         timed: each thread keeps its own HTTP connections, and Dramatiq hands messages to idle
         threads in turn, so without this a run lands on a thread that has never called out."""
         for _ in range(self.workers.processes * self.workers.threads):
+            self.run(workflow)
+
+    def warm_every_thread(self, delay_ms):
+        """Make every worker thread call the server at once, as warm_up() does one run at a time:
+        a PARALLEL as wide as the worker pool, whose children Dramatiq hands to idle threads,
+        every thread then busy with one. A fan-out's children start together, so a thread
+        still without its connections would open them inside the measured burst."""
+        width = self.workers.processes * self.workers.threads
+        children = [self.http_step(f"warm{i}") for i in range(width)]
+        fan = {
+            "id": "fan",
+            "name": "fan",
+            "type": "PARALLEL",
+            "config": {"steps": [child["id"] for child in children], "maxConcurrency": width},
+        }
+        self.server.reset(delay_ms=delay_ms)
+        workflow = self.workflow("every thread", [fan, *children])
+        for _ in range(2):
             self.run(workflow)
 
     def ready(self, timeout=90.0):

@@ -10,19 +10,28 @@ import requests
 from executions.benchmarks.registry import Row, median, scenario
 
 
-def bare_pool(bench, calls, concurrency):
-    local = threading.local()
+class BarePool:
+    """`concurrency` threads, each with its own session, kept warm across runs as the workers are."""
 
-    def call(i):
-        if getattr(local, "session", None) is None:
-            local.session = requests.Session()
-            local.session.trust_env = False
-        local.session.get(bench.server.url(f"/c{i}"), timeout=30).json()
+    def __init__(self, bench, concurrency):
+        self.bench, self.concurrency = bench, concurrency
+        self.local = threading.local()
+        self.pool = ThreadPoolExecutor(concurrency)
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(call, range(calls)))
-    return (time.perf_counter() - started) * 1000
+    def call(self, i):
+        if getattr(self.local, "session", None) is None:
+            self.local.session = requests.Session()
+            self.local.session.trust_env = False
+        self.local.session.get(self.bench.server.url(f"/c{i}"), timeout=30).json()
+
+    def run(self, calls):
+        """Make `calls` calls, `concurrency` at a time; return ms."""
+        started = time.perf_counter()
+        list(self.pool.map(self.call, range(calls)))
+        return (time.perf_counter() - started) * 1000
+
+    def close(self):
+        self.pool.shutdown()
 
 
 @scenario("B4", "PARALLEL of 100 calls, maxConcurrency 20, 100 ms delay")
@@ -38,13 +47,21 @@ def parallel_fan_out(bench, sizes):
     workflow = bench.workflow("parallel", [fan, *children])
     bench.server.reset(delay_ms=0)
     bench.run(workflow)  # warm-up
+    bench.warm_every_thread(delay)
+    pool = BarePool(bench, limit)
     engine, bare, in_flight = [], [], []
-    for _ in range(3 if calls > 20 else 1):
-        bench.server.reset(delay_ms=delay)
-        bare.append(bare_pool(bench, calls, limit))
-        bench.server.reset()
-        engine.append(bench.run(workflow)[1])
-        in_flight.append(bench.server.max_in_flight)
+    try:
+        # Every pool thread opens its connection at once, a burst as warm_every_thread()'s.
+        pool.run(limit)
+        for _ in range(3 if calls > 20 else 1):
+            bench.server.reset(delay_ms=delay)
+            bare.append(pool.run(calls))
+            bench.server.reset()
+            # The figure is the stored timestamps': polling less often only disturbs the run less.
+            engine.append(bench.run(workflow, poll_s=0.05)[1])
+            in_flight.append(bench.server.max_in_flight)
+    finally:
+        pool.close()
     ideal = math.ceil(calls / limit) * delay
     elapsed = Row("B4", f"elapsed (median of {len(engine)}; ideal {ideal} ms)", median(engine), median(bare))
     elapsed.target, elapsed.passed = f"≤ 1.15 × ideal ({1.15 * ideal:.0f} ms)", elapsed.engine <= 1.15 * ideal
