@@ -175,12 +175,13 @@ def _refreshed_if_closed(service_id):
     """A success in CLOSED: reset the count and refresh last_success_time, one statement outside
     a transaction.
 
-    Only if due (failures counted, or no success in the last SUCCESS_REFRESH), and only if no
-    one holds the row: of a burst of calls that were all permitted before the refresh, one
-    writes and the others neither write nor wait. A success that finds the row held, by another
-    success's refresh or by a failure being recorded, counts as the earlier of the two (the
-    failure's count stands): both orders are true of calls that ended together. False when the
-    breaker is not CLOSED, for the locked path to decide.
+    Only if due (failures counted, or no success in the last SUCCESS_REFRESH): of a burst of
+    calls that were all permitted before the refresh, one writes and the others neither write
+    nor wait. With no failure counted, a success that finds the row held (by another refresh,
+    by a failure being recorded) counts as the earlier of the two: both orders are true of
+    calls that ended together. With failures counted it must reset them, after a failure being
+    recorded if that came first, so it returns False and the locked path waits and decides;
+    False too when the breaker is not CLOSED.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -203,11 +204,13 @@ def _refresh_sql():
     closed = f"{service} = %s AND {state_} = %s"
     due = f"({failures} > 0 OR {success} IS NULL OR {success} < statement_timestamp() - %s::interval)"
     return (
+        # The lock the UPDATE takes itself (not FOR UPDATE, which a transition's insert waits on).
         f"WITH due AS (SELECT {pk} FROM {table} WHERE {closed} AND {due}"  # noqa: S608
-        " FOR UPDATE SKIP LOCKED),"
+        " FOR NO KEY UPDATE SKIP LOCKED),"
         f" refreshed AS (UPDATE {table} SET {failures} = 0, {success} = statement_timestamp()"
         f" WHERE {pk} IN (SELECT {pk} FROM due) RETURNING 1)"
-        f" SELECT EXISTS (SELECT 1 FROM refreshed) OR EXISTS (SELECT 1 FROM {table} WHERE {closed})"
+        f" SELECT EXISTS (SELECT 1 FROM refreshed)"
+        f" OR EXISTS (SELECT 1 FROM {table} WHERE {closed} AND {failures} = 0)"
     )
 
 

@@ -69,33 +69,54 @@ def test_a_success_resets_the_count_and_refreshes_an_old_success_time(failures, 
         assert breaker.last_success_time != before  # written again, by the database's clock
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
-def test_a_success_while_a_failure_is_being_recorded_neither_waits_nor_resets_the_count():
-    CircuitBreaker.objects.create(service_id=SERVICE, failure_count=1)
-    permit = breaker_acquire(service_id=SERVICE)
-    holding, release, done = threading.Event(), threading.Event(), threading.Event()
+def hold_the_row(failures, *, release_after=None):
+    """In another thread, lock the breaker's row as a failure being recorded does, then set
+    failure_count to `failures` and commit: when `release` is set, or after `release_after` s.
+    Returns (the thread, its release event)."""
+    holding, release = threading.Event(), threading.Event()
 
     def record_a_failure_slowly():
         try:
             with transaction.atomic():
                 breaker = CircuitBreaker.objects.select_for_update().get(service_id=SERVICE)
                 holding.set()
-                release.wait(timeout=10)
-                CircuitBreaker.objects.filter(pk=breaker.pk).update(failure_count=2)
+                release.wait(timeout=release_after or 10)
+                CircuitBreaker.objects.filter(pk=breaker.pk).update(failure_count=failures)
         finally:
             connection.close()
-            done.set()
 
-    other = threading.Thread(target=record_a_failure_slowly)
-    other.start()
+    thread = threading.Thread(target=record_a_failure_slowly)
+    thread.start()
     assert holding.wait(timeout=10)
+    return thread, release
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+def test_a_success_while_a_failure_is_being_recorded_does_not_wait_when_none_was_counted():
+    CircuitBreaker.objects.create(service_id=SERVICE, last_success_time=timezone.now() - timedelta(seconds=5))
+    permit = breaker_acquire(service_id=SERVICE)  # due: no success in the last second
+    holder, release = hold_the_row(1)
     try:
         started = time.monotonic()
         breaker_record(permit=permit, success=True)
         waited = time.monotonic() - started
     finally:
         release.set()
-        other.join(timeout=10)
+        holder.join(timeout=10)
 
     assert waited < 1  # the failure's transaction still held the row
-    assert CircuitBreaker.objects.get(service_id=SERVICE).failure_count == 2
+    # The success counts as the earlier of the two: the failure's count stands.
+    assert CircuitBreaker.objects.get(service_id=SERVICE).failure_count == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: PostgreSQL")
+def test_a_success_after_counted_failures_resets_them_even_while_another_failure_is_recorded():
+    CircuitBreaker.objects.create(service_id=SERVICE, failure_count=1, last_success_time=timezone.now())
+    permit = breaker_acquire(service_id=SERVICE)
+    holder, _ = hold_the_row(2, release_after=0.3)
+    try:
+        breaker_record(permit=permit, success=True)  # waits for the failure, then resets
+    finally:
+        holder.join(timeout=10)
+
+    assert CircuitBreaker.objects.get(service_id=SERVICE).failure_count == 0
