@@ -293,12 +293,14 @@ class Bench:
             self.run(workflow)
 
     def warm_every_thread(self, delay_ms):
-        """Make every worker thread call the server at once, as warm_up() does one run at a time:
-        a PARALLEL as wide as the worker pool, whose children Dramatiq hands to idle threads,
-        every thread then busy with one. A fan-out's children start together, so a thread
-        still without its connections would open them inside the measured burst."""
+        """Have the worker threads call the server together, as warm_up() has them call one run
+        at a time: a PARALLEL as wide as the worker pool, whose children Dramatiq hands to idle
+        threads. A fan-out's children start together, so a thread still without its
+        connections would open them inside the measured burst."""
         width = self.workers.processes * self.workers.threads
-        children = [self.http_step(f"warm{i}") for i in range(width)]
+        # A breaker of its own: the scenario's first timed run must find its breaker as a run
+        # after a quiet second does, not refreshed by the warm-up a moment before.
+        children = [self.http_step(f"warm{i}", serviceId=f"{SERVICE_ID}-warm-up") for i in range(width)]
         fan = {
             "id": "fan",
             "name": "fan",

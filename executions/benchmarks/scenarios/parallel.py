@@ -16,12 +16,14 @@ class BarePool:
     def __init__(self, bench, concurrency):
         self.bench, self.concurrency = bench, concurrency
         self.local = threading.local()
+        self.sessions = []
         self.pool = ThreadPoolExecutor(concurrency)
 
     def call(self, i):
         if getattr(self.local, "session", None) is None:
             self.local.session = requests.Session()
             self.local.session.trust_env = False
+            self.sessions.append(self.local.session)
         self.local.session.get(self.bench.server.url(f"/c{i}"), timeout=30).json()
 
     def run(self, calls):
@@ -31,7 +33,9 @@ class BarePool:
         return (time.perf_counter() - started) * 1000
 
     def close(self):
-        self.pool.shutdown()
+        self.pool.shutdown(cancel_futures=True)  # after a failed run, its queued calls are dropped
+        for session in self.sessions:
+            session.close()
 
 
 @scenario("B4", "PARALLEL of 100 calls, maxConcurrency 20, 100 ms delay")
