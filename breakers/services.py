@@ -185,8 +185,8 @@ def _refreshed_if_closed(service_id):
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            closed = [service_id, CircuitBreakerState.CLOSED]
-            prepared.execute(cursor, _refresh_sql(), [*closed, SUCCESS_REFRESH, *closed])
+            this_closed = [service_id, CircuitBreakerState.CLOSED]
+            prepared.execute(cursor, _refresh_sql(), [*this_closed, SUCCESS_REFRESH, *this_closed])
             return cursor.fetchone()[0]
     closed = CircuitBreaker.objects.filter(service_id=service_id, state=CircuitBreakerState.CLOSED)
     due = Q(failure_count__gt=0) | Q(last_success_time__isnull=True) | Q(last_success_time__lt=_REFRESHED_SINCE)

@@ -1,5 +1,5 @@
 """What a call costs its breaker in statements: a refused call one read, a burst of successes one write
-(and no wait on a row another worker holds)."""
+(and, with no failure counted, no wait on a row another worker holds)."""
 
 import threading
 import time
