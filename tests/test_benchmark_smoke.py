@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from executions.benchmarks.harness import Workers
 from executions.benchmarks.registry import SCENARIOS
 from executions.models import WorkflowExecution
 from workflows.models import Workflow
@@ -45,3 +46,16 @@ def test_unknown_scenarios_and_sizes_are_refused():
         call_command("benchmark", "--scenarios", "B42", stdout=io.StringIO())
     with pytest.raises(CommandError, match="Bad --size"):
         call_command("benchmark", "--size", "nonsense=1", stdout=io.StringIO())
+
+
+def test_the_workers_output_is_deleted_after_a_clean_run_and_kept_and_named_after_a_failure(tmp_path):
+    said = []
+    for keep in (False, True):
+        workers = Workers(processes=1, threads=1)
+        workers.log = open(tmp_path / f"workers-{keep}.log", "w")  # noqa: SIM115 (as start() leaves it)
+        workers.log.close()
+
+        workers.drop_log(keep=keep, say=said.append)
+
+        assert (tmp_path / f"workers-{keep}.log").exists() is keep
+    assert said == [f"the worker processes' output: {tmp_path / 'workers-True.log'}"]

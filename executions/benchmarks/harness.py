@@ -200,6 +200,18 @@ class Workers:
             self.process = None
             self.log.close()
 
+    def drop_log(self, *, keep, say):
+        """Delete the worker processes' output once they have stopped; with `keep` (a scenario
+        failed), keep it and say where it is."""
+        if self.log is None:
+            return
+        if keep:
+            say(f"the worker processes' output: {self.log.name}")
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.log.name)
+        self.log = None
+
     def pids(self):
         """The processes that run steps (the benchmark's own process for the in-process worker)."""
         if self.process is None:

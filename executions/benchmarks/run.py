@@ -95,7 +95,7 @@ def benchmark_run(*, scenario_ids, sizes, processes=2, threads=16, force=False, 
         f"workers: {workers.description}",
         f"machine: {machine_description()}",
     ]
-    rows = []
+    rows, failed = [], False
     allow = ",".join(filter(None, [settings.OUTBOUND_ALLOW_NETWORKS, "127.0.0.1/32"]))
     try:
         with (
@@ -128,8 +128,12 @@ def benchmark_run(*, scenario_ids, sizes, processes=2, threads=16, force=False, 
                     _quietly(harness.cancel_active, say)  # its leftovers must not load the next scenario
                 rows.extend(found)
                 say(f"{scenario_id}: done in {time.monotonic() - began:.1f} s")
+    except BaseException:
+        failed = True
+        raise
     finally:
         workers.stop()
+        workers.drop_log(keep=failed or any(row.skipped.startswith("error:") for row in rows), say=say)
         _quietly(harness.cleanup, say)
     return header, rows
 
