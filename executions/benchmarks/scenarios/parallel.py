@@ -14,7 +14,7 @@ class BarePool:
     """`concurrency` threads, each with its own session, kept warm across runs as the workers are."""
 
     def __init__(self, bench, concurrency):
-        self.bench, self.concurrency = bench, concurrency
+        self.bench = bench
         self.local = threading.local()
         self.sessions = []
         self.pool = ThreadPoolExecutor(concurrency)
