@@ -11,8 +11,15 @@ os.environ.setdefault("EMBEDDED_WORKER", "0")
 # Tests run schedules explicitly (run_scheduler processes, schedule_tick), not in every worker.
 os.environ.setdefault("SCHEDULER_IN_WORKERS", "0")
 
+from orchestration_site.broker import dramatiq_broker_settings
 from orchestration_site.settings import *  # noqa: F403
 from orchestration_site.settings import DATABASES
+
+# The process's global broker is the in-process one, whatever the shell exports (a
+# DRAMATIQ_BROKER_URL left from running workers, say): a test that needs Redis or RabbitMQ
+# binds it itself, and every other test expects the in-process broker.
+DRAMATIQ_BROKER_URL = ""
+DRAMATIQ_BROKER = dramatiq_broker_settings(DRAMATIQ_BROKER_URL)
 
 # Worker threads use their own connections: close them after every message.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
