@@ -7,10 +7,14 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from executions.benchmarks.harness import Workers
 from executions.benchmarks.registry import SCENARIOS
 from executions.models import WorkflowExecution
+from tests.conftest import require_service
+from tests.support.processes import process_redis_url
+from tests.support.workers import bound_broker
 from workflows.models import Workflow
 
 
@@ -28,6 +32,25 @@ def test_smoke_run_prints_every_scenario_and_cleans_up():
     assert all(
         line.rstrip(" |").split("|")[-1].strip().split()[0] in {"PASS", "MISS", "INFO", "SKIPPED"} for line in rows
     )
+    assert Workflow.objects.count() == 0 and WorkflowExecution.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_smoke_run_on_redis_starts_worker_processes_and_cleans_up(monkeypatch):
+    require_service("redis")
+    url = process_redis_url()
+    # The worker processes run the normal settings, as under `make bench`.
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "orchestration_site.settings")
+    out = io.StringIO()
+
+    with bound_broker("redis", url=url, namespace="dramatiq"), override_settings(DRAMATIQ_BROKER_URL=url):
+        call_command("benchmark", "--smoke", "--workers", "1", "--threads", "4", stdout=out, stderr=io.StringIO())
+
+    text = out.getvalue()
+    assert "broker: redis" in text and "workers: 1 rundramatiq processes × 4 threads" in text, text
+    rows = [line for line in text.splitlines() if line.startswith("| B")]
+    assert {line.split("|")[1].strip() for line in rows} == set(SCENARIOS)
+    assert not [line for line in rows if "error:" in line or "needs worker processes" in line], text
     assert Workflow.objects.count() == 0 and WorkflowExecution.objects.count() == 0
 
 
