@@ -18,6 +18,8 @@ def scheduler(origin, until):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "orchestration_site.settings",
         "DATABASE_URL": processes.test_database_url(),
+        # The in-process broker, as in CI: a URL from the shell would get the started runs' messages.
+        "DRAMATIQ_BROKER_URL": "",
         "ALLOW_DEV_SECRET_KEY": "1",
         "EMBEDDED_WORKER": "0",
         "LOG_LEVEL": "WARNING",
