@@ -6,12 +6,14 @@ Figures are not asserted: the benchmark checks its own targets, and timings in t
 import io
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from executions.benchmarks.harness import Workers
+from breakers.models import CircuitBreaker
+from executions.benchmarks.harness import API_USER, Workers
 from executions.benchmarks.registry import SCENARIOS
-from executions.models import WorkflowExecution
+from executions.models import StepExecution, WorkflowExecution
 from tests.conftest import require_service
 from tests.support.processes import process_redis_url
 from tests.support.workers import bound_broker
@@ -32,14 +34,22 @@ def test_smoke_run_prints_every_scenario_and_cleans_up():
     assert all(
         line.rstrip(" |").split("|")[-1].strip().split()[0] in {"PASS", "MISS", "INFO", "SKIPPED"} for line in rows
     )
-    assert Workflow.objects.count() == 0 and WorkflowExecution.objects.count() == 0
+    assert_nothing_left()
+
+
+def assert_nothing_left():
+    assert not Workflow.objects.exists() and not WorkflowExecution.objects.exists()
+    assert not StepExecution.objects.exists()
+    assert not CircuitBreaker.objects.filter(service_id__startswith="benchmark-").exists()
+    assert not User.objects.filter(username=API_USER).exists()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_smoke_run_on_redis_starts_worker_processes_and_cleans_up(monkeypatch):
     require_service("redis")
     url = process_redis_url()
-    # The worker processes run the normal settings, as under `make bench`.
+    # The worker processes inherit DJANGO_SETTINGS_MODULE: under the test settings, which keep the
+    # in-process broker, they would ignore the Redis URL the benchmark passes them.
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "orchestration_site.settings")
     out = io.StringIO()
 
@@ -51,7 +61,7 @@ def test_smoke_run_on_redis_starts_worker_processes_and_cleans_up(monkeypatch):
     rows = [line for line in text.splitlines() if line.startswith("| B")]
     assert {line.split("|")[1].strip() for line in rows} == set(SCENARIOS)
     assert not [line for line in rows if "error:" in line or "needs worker processes" in line], text
-    assert Workflow.objects.count() == 0 and WorkflowExecution.objects.count() == 0
+    assert_nothing_left()
 
 
 @pytest.mark.django_db(transaction=True)
