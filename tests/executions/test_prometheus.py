@@ -3,7 +3,6 @@
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
-from dramatiq.brokers.stub import StubBroker
 from prometheus_client.parser import text_string_to_metric_families
 
 from breakers.services import breaker_configure, breaker_get_or_create
@@ -107,9 +106,7 @@ def test_breaker_state_gauge_flips_when_the_breaker_opens(worker, server, run_wo
     assert value(after, "orchestration_circuit_breaker_state", service_id="carrier-b") == 0
 
 
-def test_queue_depth_counts_pending_steps(staff, make_workflow, monkeypatch):
-    # The in-process broker, whatever broker the process's global one is at this point of the suite.
-    monkeypatch.setattr(prometheus.dramatiq, "get_broker", StubBroker)
+def test_queue_depth_counts_pending_steps(staff, make_workflow):
     workflow = make_workflow([], name="queued")
     execution = WorkflowExecution.objects.create(workflow=workflow, status="RUNNING")
     StepExecution.objects.bulk_create(
