@@ -1,9 +1,10 @@
 """Secret masking: one mechanism for step records, execution errors and log lines.
 
-A secret is masked as `***` wherever it appears: raw, inside a longer string, JSON-escaped,
-URL-encoded (quote, quote_plus, the form requests puts in URLs, upper- or lower-case hex),
-Base64-encoded (standard and URL-safe, with and without padding, and at any alignment inside a
-longer Base64 text, such as a `Basic` header built from `user:secret`), and as a number.
+A secret is masked as `***` wherever it appears: raw, inside a longer string, JSON-escaped
+(once, or twice for a JSON body echoed inside a JSON string), URL-encoded (quote, quote_plus,
+the form requests puts in URLs, upper- or lower-case hex), Base64-encoded (standard and
+URL-safe, with and without padding, and at any alignment inside a longer Base64 text, such as
+a `Basic` header built from `user:secret`), and as a number.
 
 Every process remembers the secret values it has decrypted or loaded (`remember`); the record
 fields of executions (executions/fields.py) and the logging filter below mask with that set,
@@ -39,11 +40,10 @@ def _encoders():
 
 def literal_forms(secret):
     """Return the exact spellings of a secret that are masked wherever they occur."""
-    forms = {
-        secret,
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-    }
+    forms = {secret}
+    # JSON-escaped once, and twice: a downstream that echoes a JSON body inside a JSON string.
+    for _ in range(2):
+        forms |= {json.dumps(form, ensure_ascii=ascii)[1:-1] for form in forms for ascii in (True, False)}
     forms.update((quote(secret, safe=""), quote(secret), quote(secret, safe=URL_SAFE), quote_plus(secret)))
     raw = secret.encode()
     if len(raw) >= MIN_BASE64_BYTES:
@@ -180,6 +180,20 @@ def secret_strings(value):
         elif isinstance(item, (int, float)) and not isinstance(item, bool):
             found.add(str(item))
     return found
+
+
+# A shorter secret would be masked wherever its letters occur, mangling records and log lines.
+MIN_SECRET_LENGTH = 4
+
+
+def secret_value_problem(value):
+    """Return why `value` cannot be a secret (nothing to hide, or a string too short), or None."""
+    strings = secret_strings(value)
+    if not strings:
+        return "A secret must hold a non-empty string or a number."
+    if any(len(text) < MIN_SECRET_LENGTH for text in strings):
+        return f"Each string or number in a secret must be at least {MIN_SECRET_LENGTH} characters long."
+    return None
 
 
 def remember(value):

@@ -119,3 +119,16 @@ def test_the_logging_filter_masks_what_every_logger_writes(caplog):
 def test_the_base64_of_a_one_or_two_character_secret_is_not_masked_everywhere():
     assert mask("MQ== MQ", {"1"}) == "MQ== MQ"
     assert mask("cHcx", {"pw1"}) == SECRET_MASK
+
+
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+def test_a_secret_json_escaped_once_or_twice_is_masked(ensure_ascii):
+    secret = 'Xq7"vB\\m9-Kp2Lz pässwörd'
+    once = json.dumps(secret, ensure_ascii=ensure_ascii)[1:-1]
+    twice = json.dumps(once, ensure_ascii=ensure_ascii)[1:-1]
+    # A downstream answering 500 with the JSON body it received, inside a JSON string of its own.
+    echoed = json.dumps({"error": json.dumps({"s": secret}, ensure_ascii=ensure_ascii)}, ensure_ascii=ensure_ascii)
+
+    assert mask(f"<{once}>", {secret}) == f"<{SECRET_MASK}>"
+    assert mask(f"<{twice}>", {secret}) == f"<{SECRET_MASK}>"
+    assert secret not in mask(echoed, {secret}) and twice not in mask(echoed, {secret})

@@ -18,6 +18,7 @@ from django_json_widget.widgets import JSONEditorWidget
 from rest_framework.exceptions import APIException
 
 from executions.models import START_PERMISSION, VIEW_PERMISSION
+from orchestration_site.masking import secret_value_problem
 from orchestration_site.parsers import safe_loads
 from workflows import library, selectors, services, transfer
 from workflows.definition import DefinitionError, validate_definition
@@ -506,6 +507,8 @@ class ConfigEntryForm(forms.ModelForm):
         cleaned = super().clean()
         if getattr(self, "keeps_secret_value", False) and not cleaned.get("is_secret"):
             self.add_error("value", "Give a new value to make a secret public: the stored one is never shown.")
+        elif cleaned.get("is_secret") and "value" in cleaned and (problem := secret_value_problem(cleaned["value"])):
+            self.add_error("value", problem)
         return cleaned
 
 

@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 
 from workflows.fields import ConfigValueField
@@ -99,7 +100,14 @@ class WorkflowVersion(models.Model):
 class ConfigEntry(models.Model):
     """A value that workflows read as `{{config.<key>}}`; secrets are encrypted at rest and never shown again."""
 
-    key = models.CharField(max_length=200, unique=True)
+    key = models.CharField(
+        max_length=200,
+        unique=True,
+        # What `{{config.<key>}}` and the API's /config/<key> can both name.
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9_.-]+$", "Use only letters, digits, '_', '.' and '-' (no spaces or '/').")
+        ],
+    )
     # Plain JSON, or a Fernet token when is_secret (workflows/fields.py); reads see the value.
     value = ConfigValueField(null=True, blank=True)
     is_secret = models.BooleanField(default=False)

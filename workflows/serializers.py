@@ -3,10 +3,9 @@
 from rest_framework import serializers
 
 from orchestration_site.fields import UTCDateTimeField
+from orchestration_site.masking import SECRET_MASK, secret_value_problem
 from orchestration_site.serializers import ModelSerializer
 from workflows.models import ConfigEntry, Workflow, WorkflowVersion
-
-SECRET_MASK = "***"
 
 
 class WorkflowSerializer(ModelSerializer):
@@ -121,4 +120,8 @@ class ConfigEntrySerializer(ModelSerializer):
             raise serializers.ValidationError(
                 {"isSecret": "A secret's value is write-only: give a new value to make it public."}
             )
+        secret = attrs.get("is_secret", self.instance is not None and self.instance.is_secret)
+        value = attrs["value"] if "value" in attrs else getattr(self.instance, "value", None)
+        if secret and (problem := secret_value_problem(value)):
+            raise serializers.ValidationError({"value": problem})
         return attrs

@@ -9,6 +9,7 @@ requests do). No cookie is ever kept between requests.
 
 import http.cookiejar
 import json
+import re
 import threading
 import time
 from typing import NamedTuple
@@ -117,14 +118,19 @@ def _retry_after_ms(value):
         return None
 
 
-def without_nul(value):
-    """Replace NUL characters, which PostgreSQL cannot store in text or JSON, in a decoded body."""
+# NUL and unpaired surrogates (a JSON body may spell both as escapes) cannot be stored as text or
+# JSON, nor sent back as UTF-8.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value):
+    """Replace what cannot be stored (NUL, unpaired surrogates) in a decoded body with U+FFFD."""
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+        return _UNSTORABLE.sub("\ufffd", value)
     if isinstance(value, dict):
-        return {without_nul(key): without_nul(item) for key, item in value.items()}
+        return {storable(key): storable(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [without_nul(item) for item in value]
+        return [storable(item) for item in value]
     return value
 
 
@@ -164,14 +170,14 @@ def decode_body(response, raw, limit):
         if "json" in content_type:
             try:
                 # NaN and Infinity are not JSON and no database stores them as JSON: such a body stays text.
-                return without_nul(strict_loads(text)), None
-            except ValueError:
+                return storable(strict_loads(text)), None
+            except (ValueError, RecursionError):  # too deep to decode: kept as text
                 pass
-        return without_nul(text), None
+        return storable(text), None
     kept = mask_known(text).encode()[:limit].decode("utf-8", errors="ignore")
     declared = response.headers.get("Content-Length")
     truncated = {"keptBytes": limit, "totalBytes": int(declared) if declared and declared.isdigit() else None}
-    return without_nul(kept), truncated
+    return storable(kept), truncated
 
 
 def _request_body_size(json_body, data):

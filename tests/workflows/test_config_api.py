@@ -39,15 +39,15 @@ def test_a_secret_is_shown_as_stars_everywhere(api, viewer_role_api):
 
 
 def test_a_secret_can_be_replaced_but_not_read(api):
-    create(api, key="carrierA", value={"apiKey": "old"}, isSecret=True)
+    create(api, key="carrierA", value={"apiKey": "old-key-1"}, isSecret=True)
 
     response = api.put(
-        f"{URL}/carrierA", {"key": "carrierA", "value": {"apiKey": "new"}, "isSecret": True}, format="json"
+        f"{URL}/carrierA", {"key": "carrierA", "value": {"apiKey": "new-key-2"}, "isSecret": True}, format="json"
     )
 
     assert response.status_code == 200
     assert response.json()["value"] == "***"
-    assert entry("carrierA").value == {"apiKey": "new"}
+    assert entry("carrierA").value == {"apiKey": "new-key-2"}
 
 
 def test_patching_a_secrets_description_keeps_its_value(api):
@@ -98,6 +98,13 @@ def test_keys_are_unique(api):
         ({"value": 1}, "key"),
         ({"key": "", "value": 1}, "key"),
         ({"key": "k"}, "value"),
+        ({"key": "a/b", "value": 1}, "key"),
+        ({"key": "bad key!", "value": 1}, "key"),
+        ({"key": "pin", "value": "", "isSecret": True}, "value"),
+        ({"key": "pin", "value": "ab", "isSecret": True}, "value"),
+        ({"key": "pin", "value": 1, "isSecret": True}, "value"),
+        ({"key": "pin", "value": {"user": "admin", "pass": "x"}, "isSecret": True}, "value"),
+        ({"key": "pin", "value": None, "isSecret": True}, "value"),
     ],
 )
 def test_invalid_bodies_are_refused(api, body, path):
@@ -108,8 +115,18 @@ def test_invalid_bodies_are_refused(api, body, path):
     assert not ConfigEntry.objects.exists()
 
 
+def test_a_public_value_cannot_become_a_secret_too_short_to_mask_safely(api):
+    create(api, key="flag", value="on")
+
+    response = api.patch(f"{URL}/flag", {"isSecret": True}, format="json")
+
+    assert response.status_code == 400
+    assert [error["path"] for error in response.json()["errors"]] == ["value"]
+    assert entry("flag").is_secret is False
+
+
 def test_filter_by_is_secret_and_delete(api):
-    create(api, key="carrierA", value="s", isSecret=True)
+    create(api, key="carrierA", value="s3cr", isSecret=True)
     create(api, key="region", value="eu")
 
     public = api.get(URL, {"isSecret": "false"}).json()["results"]

@@ -118,3 +118,24 @@ def test_a_response_with_nan_or_infinity_is_stored_as_text(worker, server, run_w
 
     assert execution.status == "COMPLETED", execution.error
     assert execution.steps_executed.get(key="odd").output["body"] == json.dumps({"price": value})
+
+
+def test_an_unpaired_surrogate_in_a_response_is_stored_and_listed(worker, server, run_workflow, api):
+    server.route("GET", "/surrogate", json={"name": "a\ud800b", "\udfffkey": 1})
+
+    execution = run_workflow([{"id": "odd", "type": "HTTP_REQUEST", "config": {"url": server.url("/surrogate")}}])
+
+    assert execution.status == "COMPLETED", execution.error
+    assert execution.steps_executed.get(key="odd").output["body"] == {"name": "a\ufffdb", "\ufffdkey": 1}
+    assert api.get("/api/v1/executions").status_code == 200
+    assert api.get(f"/api/v1/executions/{execution.pk}").status_code == 200
+
+
+def test_a_response_nested_too_deeply_to_decode_is_kept_as_text(worker, server, run_workflow):
+    deep = "[" * 5000 + "]" * 5000
+    server.route("GET", "/deep", text=deep, headers={"Content-Type": "application/json"})
+
+    execution = run_workflow([{"id": "deep", "type": "HTTP_REQUEST", "config": {"url": server.url("/deep")}}])
+
+    assert execution.status == "COMPLETED", execution.error
+    assert execution.steps_executed.get(key="deep").output["body"] == deep
