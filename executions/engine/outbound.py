@@ -4,7 +4,8 @@ A host name is resolved once; every address it resolves to is checked, and the c
 to the checked address (with the original name kept for the Host header, TLS SNI and the
 certificate check), so a DNS answer that changes between check and connect (rebinding) cannot
 slip through. Numeric, octal and hex spellings of an address resolve to the same address and
-meet the same check; IPv4-mapped IPv6 addresses are checked as the IPv4 address they carry.
+meet the same check; IPv6 addresses that carry an IPv4 address (mapped, compatible, translated,
+NAT64, 6to4) are checked as the IPv4 address they carry.
 
 Denied unless allowed: everything that is not a global address (loopback, link-local with the
 cloud metadata address 169.254.169.254, private ranges, CGNAT 100.64.0.0/10, unspecified,
@@ -55,12 +56,30 @@ def current_policy():
     )
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address that the packet ends up at: IPv4-compatible
+# (::/96), IPv4-translated (::ffff:0:0:0/96) and NAT64 (well-known and local-use).
+IPV4_CARRYING = tuple(
+    ipaddress.ip_network(net) for net in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48")
+)
+
+
+def carried_ipv4(ip):
+    """The IPv4 address an IPv6 address carries (mapped, compatible, translated, NAT64, 6to4), or `ip`."""
+    if ip.version == 4:
+        return ip
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if int(ip) > 1 and any(ip in net for net in IPV4_CARRYING):  # :: and ::1 are IPv6's own
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip
+
+
 def refusal(address, host, policy):
     """Return why `address` (reached for `host`) is refused, or None when it is allowed."""
     allow_networks, deny_networks, allow_hosts, allow_private = policy
-    ip = ipaddress.ip_address(address)
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip = carried_ipv4(ipaddress.ip_address(address))
     if host.lower() in allow_hosts or any(ip in net for net in allow_networks):
         return None
     if any(ip in net for net in deny_networks):

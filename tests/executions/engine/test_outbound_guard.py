@@ -38,6 +38,21 @@ def test_public_addresses_pass_by_default():
     assert refusal("2606:2800:220:1::1", "example.com", DEFAULT) is None
 
 
+@pytest.mark.parametrize(
+    "carrier",
+    ["::ffff:{v4}", "::{v4}", "::ffff:0:{v4}", "64:ff9b::{v4}", "64:ff9b:1::{v4}", "2002:{hex}::1"],
+)
+def test_an_ipv6_address_carrying_an_ipv4_one_is_judged_by_the_ipv4_address(carrier):
+    def spelled(v4):
+        a, b, c, d = (int(part) for part in v4.split("."))
+        return carrier.format(v4=v4, hex=f"{a * 256 + b:x}:{c * 256 + d:x}")
+
+    assert refusal(spelled("127.0.0.1"), "example.test", DEFAULT)
+    assert refusal(spelled("169.254.169.254"), "example.test", DEFAULT)
+    assert refusal(spelled("93.184.216.34"), "example.com", DEFAULT) is None
+    assert refusal(spelled("127.0.0.1"), "x", _policy("127.0.0.0/8", "", "", False)) is None
+
+
 def test_settings_allow_and_deny():
     loopback = _policy("127.0.0.0/8", "", "", False)
     assert refusal("127.0.0.1", "x", loopback) is None
