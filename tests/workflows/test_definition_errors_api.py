@@ -217,6 +217,42 @@ CASES = [
         "not another step of the PARALLEL 'fan'",
     ),
     (
+        "a WAIT longer than a year",
+        workflow({"id": "w", "type": "WAIT", "config": {"duration": 1e9, "unit": "h"}}),
+        "steps[0].config.duration",
+        "366 days",
+    ),
+    (
+        "a WAIT until no timestamp",
+        workflow({"id": "w", "type": "WAIT", "config": {"until": "tomorrow"}}),
+        "steps[0].config.until",
+        "ISO 8601",
+    ),
+    (
+        "a WAIT until a time with no zone",
+        workflow({"id": "w", "type": "WAIT", "config": {"until": "2027-01-01T09:00:00"}}),
+        "steps[0].config.until",
+        "time zone",
+    ),
+    (
+        "dependsOn on a step of the main sequence",
+        workflow(http("a", dependsOn=["b"]), http("b")),
+        "steps[0].dependsOn",
+        "steps of a PARALLEL",
+    ),
+    (
+        "a PARALLEL lists a child twice",
+        workflow(parallel("fan", ["a", "a"]), http("a")),
+        "steps[0].config.steps[1]",
+        "listed twice",
+    ),
+    (
+        "two containers share a child",
+        workflow(parallel("fan", ["a"]), for_each("loop", ["a"]), http("a")),
+        "steps[1].config.steps[0]",
+        "also by 'fan'",
+    ),
+    (
         "dependsOn in a circle",
         workflow(parallel("fan", ["a", "b"]), http("a", dependsOn=["b"]), http("b", dependsOn=["a"])),
         "steps[1].dependsOn",

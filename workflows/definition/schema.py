@@ -199,11 +199,24 @@ FOR_EACH = {
     "additionalProperties": False,
 }
 
+# A WAIT's duration units, in milliseconds, and its longest wait.
+WAIT_UNIT_MS = {
+    "ms": 1,
+    "milliseconds": 1,
+    "s": 1000,
+    "seconds": 1000,
+    "min": 60_000,
+    "minutes": 60_000,
+    "h": 3_600_000,
+    "hours": 3_600_000,
+}
+MAX_WAIT_MS = 366 * 24 * 3_600_000
+
 WAIT = {
     "type": "object",
     "properties": {
         "duration": {"type": "number", "minimum": 0},
-        "unit": {"enum": ["ms", "s", "min", "h", "milliseconds", "seconds", "minutes", "hours"]},
+        "unit": {"enum": list(WAIT_UNIT_MS)},
         "until": {"type": "string", "minLength": 1},
     },
     "oneOf": [{"required": ["duration"]}, {"required": ["until"]}],

@@ -12,10 +12,12 @@ from jsonschema import Draft202012Validator
 from workflows.definition.graph import child_ids, find_cycle, nested_ids
 from workflows.definition.schema import (
     ERROR_HANDLER,
+    MAX_WAIT_MS,
     STEP,
     STEP_CONFIG_SCHEMAS,
     TRIGGER,
     TRIGGER_CONFIG_SCHEMAS,
+    WAIT_UNIT_MS,
     WORKFLOW,
 )
 
@@ -150,6 +152,23 @@ def _redirect_errors(step, here):
     return []
 
 
+def _wait_errors(step, here):
+    """A duration longer than MAX_WAIT_MS, or an `until` (not a template) that is no timestamp with a zone."""
+    config = step["config"]
+    duration = config.get("duration")
+    if isinstance(duration, (int, float)) and duration * WAIT_UNIT_MS.get(config.get("unit", "ms"), 1) > MAX_WAIT_MS:
+        return [{"path": f"{here}.config.duration", "message": "At most 366 days."}]
+    until = config.get("until")
+    if isinstance(until, str) and "{{" not in until:
+        try:
+            moment = datetime.fromisoformat(until.replace("Z", "+00:00"))
+        except ValueError:
+            return [{"path": f"{here}.config.until", "message": "Not an ISO 8601 timestamp."}]
+        if moment.tzinfo is None:
+            return [{"path": f"{here}.config.until", "message": "Needs a time zone, e.g. 2026-01-01T09:00:00Z."}]
+    return []
+
+
 def _depth(value, limit):
     """Return True when `value` nests deeper than `limit` (iteratively, so it cannot recurse)."""
     stack = [(value, 1)]
@@ -177,15 +196,20 @@ def _step_errors(steps, error_handlers, prefix=""):
             errors.append({"path": f"{here}.id", "message": f"Duplicate step id {step['id']!r} (also steps[{first}])."})
         else:
             positions[step["id"]] = index
-        errors += _schema_errors(_config_validators[step["type"]], step["config"], f"{here}.config")
+        config_errors = _schema_errors(_config_validators[step["type"]], step["config"], f"{here}.config")
+        errors += config_errors
         if step["type"] in ("HTTP_REQUEST", "WEBHOOK_CALL"):
             errors += _redirect_errors(step, here)
+        if step["type"] == "WAIT" and not config_errors:
+            errors += _wait_errors(step, here)
 
     def check_ref(ref, path):
         if ref not in positions:
             errors.append({"path": path, "message": f"Unknown step id {ref!r}."})
 
     valid_steps = [steps[index] for index in positions.values()]
+    container_of = {}  # child id → the PARALLEL or FOR_EACH that runs it
+    parallel_children = set()
     for index, step in enumerate(steps):
         if index not in positions.values():
             continue
@@ -193,8 +217,16 @@ def _step_errors(steps, error_handlers, prefix=""):
         config = step["config"]
         if step["type"] in ("PARALLEL", "FOR_EACH"):
             for k, ref in enumerate(config.get("steps") or []):
-                if isinstance(ref, str):
-                    check_ref(ref, f"{here}.config.steps[{k}]")
+                if not isinstance(ref, str):
+                    continue
+                check_ref(ref, f"{here}.config.steps[{k}]")
+                if ref in container_of:
+                    owner = container_of[ref]
+                    again = "twice" if owner == step["id"] else f"also by {owner!r}"
+                    errors.append({"path": f"{here}.config.steps[{k}]", "message": f"Step {ref!r} is listed {again}."})
+                container_of.setdefault(ref, step["id"])
+                if step["type"] == "PARALLEL":
+                    parallel_children.add(ref)
             if step["type"] == "PARALLEL":
                 siblings = set(config.get("steps") or [])
                 for ref in config.get("steps") or []:
@@ -211,6 +243,15 @@ def _step_errors(steps, error_handlers, prefix=""):
             for key in ("trueStepId", "falseStepId"):
                 if isinstance(config.get(key), str):
                     check_ref(config[key], f"{here}.config.{key}")
+    for step_id, index in positions.items():
+        if steps[index].get("dependsOn") and step_id not in parallel_children:
+            errors.append(
+                {
+                    "path": f"{prefix}steps[{index}].dependsOn",
+                    "message": "dependsOn orders the steps of a PARALLEL; this step is not one "
+                    "(the main sequence runs by `order`).",
+                }
+            )
     error_handlers = [h for h in error_handlers if isinstance(h, dict)] if isinstance(error_handlers, list) else []
     for index, handler in enumerate(error_handlers):
         for key in ("stepId", "handlerStepId"):

@@ -15,6 +15,7 @@ not set); the result is the step's output and, with `outputVariable`, a variable
 """
 
 import copy
+import math
 
 from executions.engine.errors import TRANSFORM_ERROR, StepError
 from executions.engine.outcomes import Completed
@@ -97,6 +98,8 @@ def apply_calculate(data, config, invocation):
             value = sum(values) / len(values)
         else:
             value = min(values) if operation == "min" else max(values)
+        if isinstance(value, float) and not math.isfinite(value):  # JSON has no Infinity to store
+            raise StepError(TRANSFORM_ERROR, f"CALCULATE {operation} of {field} is out of range.")
     return {"items": items, **results, config.get("resultField", "result"): value}
 
 

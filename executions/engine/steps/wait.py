@@ -6,17 +6,7 @@ from executions.engine.errors import STEP_ERROR, StepError
 from executions.engine.outcomes import Completed, Sleep
 from executions.engine.registry import register
 from executions.engine.steps.base import StepType
-
-UNIT_MS = {
-    "ms": 1,
-    "milliseconds": 1,
-    "s": 1000,
-    "seconds": 1000,
-    "min": 60_000,
-    "minutes": 60_000,
-    "h": 3_600_000,
-    "hours": 3_600_000,
-}
+from workflows.definition.schema import WAIT_UNIT_MS
 
 
 def due_time(config, now):
@@ -28,7 +18,10 @@ def due_time(config, now):
         if until.tzinfo is None:
             raise StepError(STEP_ERROR, "until needs a time zone (for example 2026-01-01T09:00:00Z).")
         return until
-    return now + timedelta(milliseconds=float(config["duration"]) * UNIT_MS[config.get("unit", "ms")])
+    try:
+        return now + timedelta(milliseconds=float(config["duration"]) * WAIT_UNIT_MS[config.get("unit", "ms")])
+    except OverflowError:  # a definition saved before durations were bounded
+        raise StepError(STEP_ERROR, "The wait's duration is out of range (at most 366 days).") from None
 
 
 @register

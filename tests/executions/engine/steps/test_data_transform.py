@@ -174,6 +174,8 @@ def test_two_calculations_sit_side_by_side():
         ({"not": "an array"}, CALC("count")),
         ("text", CALC("count")),
         (QUOTES, CALC("sum")),
+        ([{"v": 1e308}, {"v": 1e308}], CALC("sum", "v")),
+        ([{"v": 1e308}, {"v": 1e308}], CALC("avg", "v")),
     ],
 )
 def test_calculate_errors(data, transformation):

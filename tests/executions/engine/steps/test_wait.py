@@ -89,3 +89,12 @@ def test_woken_up_early_sleeps_to_the_original_due_time():
     outcome = run({"duration": 1, "unit": "h"}, state=slept.state, now=NOW + timedelta(minutes=10))
     assert isinstance(outcome, Sleep)
     assert outcome.until == slept.until
+
+
+@pytest.mark.parametrize("config", [{"duration": 1e30, "unit": "h"}, {"duration": 1_000_000_000, "unit": "h"}])
+def test_a_duration_out_of_range_fails_the_step(config):
+    # Definitions are refused past 366 days; one saved before that bound fails its step cleanly.
+    with pytest.raises(StepError) as caught:
+        run(config)
+    assert caught.value.error_type == STEP_ERROR
+    assert "out of range" in caught.value.message
