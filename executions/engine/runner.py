@@ -552,7 +552,7 @@ def execute(row):
                 LIMIT_EXCEEDED,
                 f"The rendered config is {size} bytes; at most {options()['MAX_RENDERED_BYTES']} (MAX_RENDERED_BYTES).",
             )
-        record_input = config
+        record_input = handler.recorded_input(config)
         now = timezone.now()
         remaining = None
         if execution.deadline:

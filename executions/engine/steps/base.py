@@ -54,6 +54,10 @@ class StepType:
         """Run the step once and return an outcome; it may run again after a crash."""
         raise NotImplementedError("subclasses of StepType must provide execute()")
 
+    def recorded_input(self, config):
+        """What the step's record keeps of its rendered config as its input (all of it by default)."""
+        return config
+
     def breaker_service_id(self, config, default_service_id):
         """The service whose breaker the step will call, when the unrendered config settles it.
 

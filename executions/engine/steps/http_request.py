@@ -10,6 +10,7 @@ from executions.engine.outcomes import Completed
 from executions.engine.registry import register
 from executions.engine.resolver import MISSING, PLACEHOLDER, as_text, dig, split_path
 from executions.engine.steps.base import StepType
+from orchestration_site.masking import SECRET_MASK
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
@@ -29,6 +30,30 @@ def checked_url(url):
 def has_header(headers, name):
     """Tell whether `headers` sets `name`, in any letter case (HTTP header names are case-insensitive)."""
     return name.lower() in {str(key).lower() for key in headers}
+
+
+# Headers that carry credentials: their values are never recorded, wherever they came from.
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "x-auth-token"}
+)
+
+
+def without_credentials(config):
+    """The config as a step record keeps it: credential headers' values masked (an auth scheme kept)."""
+    headers = config.get("headers")
+    if not isinstance(headers, dict) or not any(str(name).lower() in CREDENTIAL_HEADERS for name in headers):
+        return config
+    masked = {}
+    for name, value in headers.items():
+        if str(name).lower() in CREDENTIAL_HEADERS:
+            scheme, _, credentials = str(value).partition(" ")
+            value = (
+                f"{scheme} {SECRET_MASK}"
+                if credentials and str(name).lower().endswith("authorization")
+                else SECRET_MASK
+            )
+        masked[name] = value
+    return {**config, "headers": masked}
 
 
 def request_headers(invocation, extra=None):
@@ -162,6 +187,9 @@ class HttpRequest(StepType):
             accept=config.get("acceptStatuses"),
         )
         return finish(reply, config.get("extractResponse"))
+
+    def recorded_input(self, config):
+        return without_credentials(config)
 
     def breaker_service_id(self, config, default_service_id):
         return service_id_before_rendering(config, default_service_id)

@@ -17,6 +17,7 @@ from executions.engine.steps.http_request import (
     finish,
     request_headers,
     service_id_before_rendering,
+    without_credentials,
 )
 
 SIGNATURE_HEADER = "X-Signature-256"
@@ -53,6 +54,9 @@ class WebhookCall(StepType):
             credentials=(config.get("signatureHeader", SIGNATURE_HEADER), TIMESTAMP_HEADER),
         )
         return finish(reply, None)
+
+    def recorded_input(self, config):
+        return without_credentials(config)
 
     def breaker_service_id(self, config, default_service_id):
         return service_id_before_rendering(config, default_service_id)
