@@ -1,12 +1,13 @@
 """URL configuration: the REST API, its schema and docs, the admin, and the demo endpoints."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from executions import metrics_views, prometheus
-from orchestration_site import demo
+from orchestration_site import demo, exceptions
 from orchestration_site.api_router import orchestration_urls, v1_urls
 
 handler404 = "orchestration_site.exceptions.not_found"
@@ -26,6 +27,9 @@ urlpatterns = [
     path("api/orchestration/", include(orchestration_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Any other URL under /api/ is a JSON 404, with DEBUG on too (handler404 serves only with it
+    # off); /api/schema and /api/docs are left to APPEND_SLASH's redirect.
+    re_path(r"^api/(?!(schema|docs)$)", csrf_exempt(exceptions.not_found)),
     path("api-auth/", include("rest_framework.urls")),
     path("demo/", include(demo.urlpatterns)),
 ]

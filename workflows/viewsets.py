@@ -7,7 +7,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from orchestration_site.permissions import has_perm
@@ -23,6 +22,7 @@ from workflows.serializers import (
 
 ADD_PERMISSION = "workflows.add_workflow"
 CHANGE_PERMISSION = "workflows.change_workflow"
+VIEW_PERMISSION = "workflows.view_workflow"
 
 
 def _object_body(request, allowed=None):
@@ -200,7 +200,8 @@ class TemplateViewSet(viewsets.GenericViewSet):
     serializer_class = TemplateSerializer
     # Templates are files, not rows; the schema generator still asks every view for a model.
     queryset = Workflow.objects.none()
-    permission_classes = [IsAuthenticated]
+    # Reading templates is reading workflow definitions: the same permission as the workflows list.
+    permission_classes = [has_perm(VIEW_PERMISSION)]
     lookup_field = "slug"
     lookup_value_regex = r"[a-z0-9-]+"
 

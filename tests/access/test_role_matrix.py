@@ -25,6 +25,8 @@ READS = [
     "/api/orchestration/active",
     "/api/orchestration/active/{request}",
     "/api/v1/audit",
+    "/api/v1/templates",
+    "/api/v1/templates/carrier-fallback",
 ]
 
 # (method, path, body, the roles allowed)

@@ -223,10 +223,10 @@ def test_templates_need_credentials(anon_api):
     assert response.status_code == 401
 
 
-def test_instantiate_needs_the_add_permission(viewer_api):
-    assert viewer_api.get("/api/v1/templates").status_code == 200
+def test_instantiate_needs_the_add_permission(viewer_role_api):
+    assert viewer_role_api.get("/api/v1/templates").status_code == 200
 
-    response = viewer_api.post(
+    response = viewer_role_api.post(
         "/api/v1/templates/webhook-relay/instantiate",
         {"parameters": {"destinationUrl": "https://d.test"}},
         format="json",
