@@ -82,9 +82,34 @@ class Context:
             return dig(self.extras[head], segments[1:])
         names, steps, variables = self._layers
         if head == "steps":
+            if len(segments) > 1 and segments[1] in steps:
+                return _step_result(steps[segments[1]], segments[2:])
             return dig(steps, segments[1:])
         if head in variables:
             return dig(variables[head], segments[1:])
+        if head in steps:
+            return _step_result(steps[head], segments[1:])
         if head in names:
             return dig(names[head], segments[1:])
         return MISSING
+
+
+def _step_result(entry, segments):
+    """Read a step result; `output.<field>` that an HTTP output lacks reads its body's `<field>`.
+
+    The spec writes `{{step_1.output.data.id}}` for a field of the response body, which the
+    output holds as `output.body.data.id` (beside `status` and `headers`).
+    """
+    found = dig(entry, segments)
+    output = entry["output"]
+    if (
+        found is MISSING
+        and len(segments) > 1
+        and segments[0] == "output"
+        and isinstance(output, dict)
+        and "body" in output
+        and "status" in output
+        and segments[1] not in output
+    ):
+        return dig(output["body"], segments[1:])
+    return found

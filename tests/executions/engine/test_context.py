@@ -29,6 +29,25 @@ def test_step_outputs_by_id_and_under_steps():
     assert value(context, "step_1.output") == {"data": {"id": 7}}
 
 
+def test_the_specs_output_paths_read_an_http_steps_response_body():
+    # The spec writes {{step_1.output.data.id}} and {{step_1.output.recommendedAgent}}.
+    http = {"status": 200, "headers": {"X-Id": "h"}, "body": {"data": {"id": 7}, "recommendedAgent": "ana"}}
+    context = Context(input={}, results=[("step_1", http, None)])
+    assert value(context, "step_1.output.data.id") == 7
+    assert value(context, "steps.step_1.output.recommendedAgent") == "ana"
+    assert value(context, "step_1.output.body.data.id") == 7
+    assert value(context, "step_1.output.status") == 200
+    assert value(context, "step_1.output.headers.X-Id") == "h"
+    assert value(context, "step_1.output.nothing") is MISSING
+
+
+def test_a_body_field_named_like_an_output_field_is_reached_under_body():
+    http = {"status": 200, "headers": {}, "body": {"status": "APPROVED"}}
+    context = Context(input={}, results=[("quote", http, None)])
+    assert value(context, "quote.output.status") == 200
+    assert value(context, "quote.output.body.status") == "APPROVED"
+
+
 def test_step_output_shadows_an_input_field_of_the_same_name():
     context = Context(input={"step_1": "from input"}, results=[("step_1", "from step", None)])
     assert value(context, "step_1.output") == "from step"

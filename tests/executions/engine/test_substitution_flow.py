@@ -139,3 +139,25 @@ def test_a_response_nested_too_deeply_to_decode_is_kept_as_text(worker, server, 
 
     assert execution.status == "COMPLETED", execution.error
     assert execution.steps_executed.get(key="deep").output["body"] == deep
+
+
+def test_the_specs_output_path_reads_the_previous_response_body(worker, server, run_workflow):
+    server.route("GET", "/lead", json={"data": {"id": "lead_9"}, "recommendedAgent": "agent_4"})
+    server.route("POST", "/assign", json={"ok": True})
+    steps = [
+        {"id": "step_1", "type": "HTTP_REQUEST", "config": {"url": server.url("/lead")}},
+        {
+            "id": "step_2",
+            "type": "HTTP_REQUEST",
+            "config": {
+                "method": "POST",
+                "url": server.url("/assign"),
+                "body": {"leadId": "{{step_1.output.data.id}}", "agentId": "{{step_1.output.recommendedAgent}}"},
+            },
+        },
+    ]
+
+    execution = run_workflow(steps)
+
+    assert execution.status == "COMPLETED", execution.error
+    assert server.received("POST", "/assign")[0]["body"] == {"leadId": "lead_9", "agentId": "agent_4"}
