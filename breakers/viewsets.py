@@ -1,8 +1,10 @@
 """The spec's five circuit-breaker endpoints."""
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from breakers import services
@@ -32,14 +34,23 @@ class CircuitBreakerViewSet(
     def get_serializer_class(self):
         return CircuitBreakerSerializer if self.action == "list" else CircuitBreakerDetailSerializer
 
-    @extend_schema(request=CircuitBreakerConfigSerializer, responses=CircuitBreakerDetailSerializer)
+    @extend_schema(
+        request=CircuitBreakerConfigSerializer,
+        responses={200: CircuitBreakerDetailSerializer, 201: CircuitBreakerDetailSerializer},
+    )
     @action(detail=True, methods=["put"], url_path="config")
     def config(self, request, serviceId=None):
-        breaker = self.get_object()
+        """Change a breaker's settings; a service not called yet gets its breaker now (201)."""
         serializer = CircuitBreakerConfigSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        breaker = services.breaker_configure(breaker=breaker, config=serializer.validated_data, actor=request.user)
-        return Response(CircuitBreakerDetailSerializer(breaker).data)
+        if len(serviceId) > CircuitBreaker._meta.get_field("service_id").max_length:
+            raise ValidationError({"serviceId": "At most 255 characters."})
+        with transaction.atomic():
+            created = not CircuitBreaker.objects.filter(service_id=serviceId).exists()
+            breaker = services.breaker_get_or_create(service_id=serviceId)
+            breaker = services.breaker_configure(breaker=breaker, config=serializer.validated_data, actor=request.user)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(CircuitBreakerDetailSerializer(breaker).data, status=code)
 
     @extend_schema(request=None, responses=CircuitBreakerDetailSerializer)
     @action(detail=True, methods=["post"], permission_classes=[has_perm("breakers.change_circuitbreaker")])

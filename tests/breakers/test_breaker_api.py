@@ -121,7 +121,6 @@ def test_service_ids_with_dots_colons_and_spaces_are_addressable(api, service_id
     ("method", "suffix", "body"),
     [
         ("get", "", None),
-        ("put", "/config", {"threshold": 3}),
         ("post", "/reset", None),
         ("delete", "", None),
     ],
@@ -134,6 +133,23 @@ def test_unknown_service_is_404_and_no_breaker_is_created(api, method, suffix, b
 
     assert response.status_code == 404
     assert list(CircuitBreaker.objects.values_list("service_id", flat=True)) == ["known"]
+
+
+def test_put_config_before_the_first_call_creates_the_breaker(api):
+    response = api.put(f"{URL}/carrier-b-api/config", {"threshold": 2, "timeout": 30000}, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["serviceId"] == "carrier-b-api"
+    assert response.json()["state"] == "CLOSED"
+    assert config_of("carrier-b-api")[:2] == (2, 30000)
+    assert api.put(f"{URL}/carrier-b-api/config", {"threshold": 4}, format="json").status_code == 200
+
+
+def test_an_invalid_config_for_an_unknown_service_creates_nothing(api):
+    response = api.put(f"{URL}/carrier-b-api/config", {"threshold": 0}, format="json")
+
+    assert response.status_code == 400
+    assert not CircuitBreaker.objects.exists()
 
 
 def test_breakers_cannot_be_created_through_the_api(api):
