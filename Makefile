@@ -36,7 +36,7 @@ scheduler: install
 
 ## Any management command with make run's development settings: make manage cmd='export_workflows'
 manage: install
-	$(DEV_ENV) $(BIN)/python manage.py $(cmd)
+	$(DEV_ENV) PORT=$(PORT) $(BIN)/python manage.py $(cmd)
 
 ## Benchmark the engine beside bare baselines (docs/benchmarks.md), on DATABASE_URL/DRAMATIQ_BROKER_URL if set.
 bench: install

@@ -92,7 +92,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-def _operation(service, done, permission):
+def _operation(service, verb, done, permission):
     def run(modeladmin, request, queryset):
         succeeded, refused = 0, []
         for execution in queryset:
@@ -107,7 +107,7 @@ def _operation(service, done, permission):
             modeladmin.message_user(request, line, messages.WARNING)
 
     run.__name__ = service.__name__.removeprefix("execution_")
-    return admin.action(description=f"{done.capitalize()} selected executions", permissions=[permission])(run)
+    return admin.action(description=f"{verb.capitalize()} selected executions", permissions=[permission])(run)
 
 
 class OutcomeFilter(admin.SimpleListFilter):
@@ -140,11 +140,11 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
     # With many executions stored, one COUNT of the filtered rows is enough; no second one of all rows.
     show_full_result_count = False
     actions = [
-        _operation(services.execution_cancel, "cancelled", "operate"),
-        _operation(services.execution_pause, "paused", "operate"),
-        _operation(services.execution_resume, "resumed", "operate"),
-        _operation(services.execution_retry, "retried", "operate"),
-        _operation(services.execution_rerun, "started again", "rerun"),
+        _operation(services.execution_cancel, "cancel", "cancelled", "operate"),
+        _operation(services.execution_pause, "pause", "paused", "operate"),
+        _operation(services.execution_resume, "resume", "resumed", "operate"),
+        _operation(services.execution_retry, "retry", "retried", "operate"),
+        _operation(services.execution_rerun, "run again", "started again", "rerun"),
     ]
     fields = [
         "id",

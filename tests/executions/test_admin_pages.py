@@ -40,3 +40,14 @@ def test_execution_pages_render_with_masked_secrets(worker, server, make_workflo
         assert response.status_code == 200, page
         assert "s3cr3t-value" not in response.content.decode(), page
     assert "X-Key" in client.get(pages[2]).content.decode()
+
+
+def test_the_execution_actions_are_named_by_what_they_do(db):
+    User.objects.create_superuser("boss", password="pw")
+    client = Client()
+    client.login(username="boss", password="pw")
+
+    page = client.get("/admin/executions/workflowexecution/").content.decode()
+
+    for label in ("Cancel", "Pause", "Resume", "Retry", "Run again"):
+        assert f"{label} selected executions" in page

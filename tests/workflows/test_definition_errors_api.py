@@ -217,6 +217,18 @@ CASES = [
         "not another step of the PARALLEL 'fan'",
     ),
     (
+        "a relative URL",
+        workflow(http("a") | {"config": {"url": "not-a-url/demo/x"}}),
+        "steps[0].config.url",
+        "absolute http",
+    ),
+    (
+        "a URL of another scheme",
+        workflow(http("a") | {"config": {"url": "file:///etc/passwd"}}),
+        "steps[0].config.url",
+        "absolute http",
+    ),
+    (
         "a WAIT longer than a year",
         workflow({"id": "w", "type": "WAIT", "config": {"duration": 1e9, "unit": "h"}}),
         "steps[0].config.duration",

@@ -143,6 +143,17 @@ def _nesting_errors(steps, error_handlers, positions, prefix):
     return []
 
 
+_HTTP_URL = re.compile(r"^(https?://[^/?#\s]+|\{\{)", re.IGNORECASE)
+
+
+def _url_errors(step, here):
+    """A URL must be absolute http(s), unless a {{variable}} starts it (checked when rendered)."""
+    url = (step.get("config") or {}).get("url")
+    if isinstance(url, str) and not _HTTP_URL.match(url.strip()):
+        return [{"path": f"{here}.config.url", "message": "Must be an absolute http:// or https:// URL."}]
+    return []
+
+
 def _redirect_errors(step, here):
     config = step.get("config") or {}
     most = getattr(settings, "OUTBOUND_MAX_REDIRECTS", 5)
@@ -200,6 +211,8 @@ def _step_errors(steps, error_handlers, prefix=""):
         errors += config_errors
         if step["type"] in ("HTTP_REQUEST", "WEBHOOK_CALL"):
             errors += _redirect_errors(step, here)
+            if not config_errors:
+                errors += _url_errors(step, here)
         if step["type"] == "WAIT" and not config_errors:
             errors += _wait_errors(step, here)
 
