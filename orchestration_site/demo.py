@@ -4,11 +4,13 @@
 They need no authentication and keep what they receive in memory, newest first.
 """
 
+import functools
 import json
 import threading
 from collections import deque
 
-from django.http import JsonResponse
+from django.conf import settings
+from django.http import Http404, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
@@ -89,11 +91,23 @@ def inbox(request):
         return JsonResponse({"received": list(received)})
 
 
+def enabled(view):
+    """Serve `view` only while DEMO_ENDPOINTS is on (DEBUG's value unless set): a 404 otherwise."""
+
+    @functools.wraps(view)
+    def serve(request, *args, **kwargs):
+        if not settings.DEMO_ENDPOINTS:
+            raise Http404("The demo services are off (DEMO_ENDPOINTS).")
+        return view(request, *args, **kwargs)
+
+    return serve
+
+
 urlpatterns = [
-    path("leads/<str:lead_id>", lead),
-    path("carriers/<str:carrier>/leads", carrier_leads),
-    path("quotes/<str:carrier>", quote),
-    path("assignments", assignments),
-    path("webhook", webhook),
-    path("inbox", inbox),
+    path("leads/<str:lead_id>", enabled(lead)),
+    path("carriers/<str:carrier>/leads", enabled(carrier_leads)),
+    path("quotes/<str:carrier>", enabled(quote)),
+    path("assignments", enabled(assignments)),
+    path("webhook", enabled(webhook)),
+    path("inbox", enabled(inbox)),
 ]

@@ -27,6 +27,8 @@ def env_list(name, default=""):
 
 
 DEBUG = env_bool("DEBUG", False)
+# The demo's stand-in services under /demo/ (no login; /demo/inbox shows what they received).
+DEMO_ENDPOINTS = env_bool("DEMO_ENDPOINTS", DEBUG)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:

@@ -38,3 +38,6 @@ OUTBOUND_ALLOW_NETWORKS = "127.0.0.0/8,::1/128"
 
 # The suite makes many requests per second as one user: only the throttling tests lower the rates.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "100000/second", "user": "100000/second", "run": "100000/second"}  # noqa: F405
+
+# The demo workflows' tests call the demo services, which DEBUG (off here) would otherwise switch off.
+DEMO_ENDPOINTS = True

@@ -70,7 +70,7 @@ def workflow_update(*, workflow, data, partial=False, user=None, comment="Update
     workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
     merged = {**workflow_as_definition(workflow), **data} if partial else data
     validate_definition(merged)
-    changed_versioned = False
+    changed, changed_versioned = False, False
     for key, attr in WRITABLE_FIELDS.items():
         if key not in merged and partial:
             continue
@@ -80,8 +80,11 @@ def workflow_update(*, workflow, data, partial=False, user=None, comment="Update
         if not partial and key not in merged:
             value = Workflow._meta.get_field(attr).get_default()
         if getattr(workflow, attr) != value:
+            changed = True
             changed_versioned |= attr in VERSIONED_FIELDS
             setattr(workflow, attr, value)
+    if not changed:
+        return workflow  # nothing to save, and nothing for the audit trail
     if changed_versioned:
         workflow.version += 1
     workflow.save()

@@ -73,6 +73,23 @@ ImportResult = inline_serializer(
 )
 
 
+def _refuse_changed_read_only(workflow, data):
+    """`id` and `version` may be sent back as read, never changed (the timestamps are ignored)."""
+    errors = []
+    if "id" in data and str(data["id"]) != str(workflow.pk):
+        errors.append({"path": "id", "message": f"Read-only: this workflow's id is {workflow.pk}."})
+    if "version" in data and data["version"] != workflow.version:
+        errors.append(
+            {
+                "path": "version",
+                "message": f"Read-only: the workflow is at version {workflow.version} "
+                "(it moves when the definition changes; POST …/rollback restores an earlier one).",
+            }
+        )
+    if errors:
+        raise ValidationError({error["path"]: error["message"] for error in errors})
+
+
 class WorkflowViewSet(viewsets.ModelViewSet):
     """Create, list, read, update and delete workflow definitions."""
 
@@ -85,9 +102,11 @@ class WorkflowViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(workflow).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
+        workflow, data = self.get_object(), _object_body(request)
+        _refuse_changed_read_only(workflow, data)
         workflow = services.workflow_update(
-            workflow=self.get_object(),
-            data=_object_body(request),
+            workflow=workflow,
+            data=data,
             partial=kwargs.get("partial", False),
             user=request.user,
         )

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from audit.models import AuditEvent
 from executions.models import WorkflowExecution
 from workflows.demo_data import spec_examples
 from workflows.models import Workflow
@@ -466,7 +467,7 @@ def test_patch_that_removes_a_referenced_step_is_refused(api):
         ({"colour": "blue"}, "colour"),
         ({"steps": None}, "steps"),
         ({"triggers": None}, "triggers"),
-        ({"id": "x", "version": 7, "name": 3}, "name"),
+        ({"version": 1, "createdAt": "2000-01-01T00:00:00Z", "name": 3}, "name"),
     ],
 )
 def test_patch_with_an_invalid_field_is_refused(api, body, path):
@@ -517,3 +518,30 @@ def test_delete_a_workflow_with_executions_is_refused_and_keeps_its_history(api)
 
 def test_delete_unknown_workflow_is_404(api):
     assert api.delete(detail("5f0c6a70-2d69-4a4f-9a34-0f5b6b7c0d1e")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "path"), [({"version": 7}, "version"), ({"id": "00000000-0000-0000-0000-000000000001"}, "id")]
+)
+def test_changing_a_read_only_field_is_refused_and_changes_nothing(api, change, path):
+    created = create(api)
+    events = AuditEvent.objects.count()
+
+    response = api.patch(detail(created["id"]), {**change, "name": "Renamed"}, format="json")
+
+    assert response.status_code == 400
+    assert [error["path"] for error in response.json()["errors"]] == [path]
+    stored = Workflow.objects.get(pk=created["id"])
+    assert (stored.name, stored.version) == (created["name"], 1)
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_patch_that_changes_nothing_writes_no_audit_event(api):
+    created = create(api)
+    events = AuditEvent.objects.count()
+
+    response = api.patch(detail(created["id"]), {"version": 1, "name": created["name"]}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["updatedAt"] == created["updatedAt"]
+    assert AuditEvent.objects.count() == events
