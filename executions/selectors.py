@@ -53,9 +53,12 @@ def workflow_metrics(*, workflow):
         failed=Count("id", filter=Q(status__in=[S.FAILED, S.TIMED_OUT])),
         average=Avg("duration", filter=Q(status__in=[S.COMPLETED, S.FAILED, S.TIMED_OUT])),
     )
-    step_average = StepExecution.objects.filter(execution__workflow=workflow, duration__isnull=False).aggregate(
-        average=Avg("duration")
-    )["average"]
+    # Containers are left out: a PARALLEL's or FOR_EACH's time spans its children, counted already.
+    step_average = (
+        StepExecution.objects.filter(execution__workflow=workflow, duration__isnull=False)
+        .exclude(step_type__in=["PARALLEL", "FOR_EACH"])
+        .aggregate(average=Avg("duration"))["average"]
+    )
     last = executions.order_by("-started_at").values("started_at", "status").first()
     finished = totals["successful"] + totals["failed"]
     durations = executions.filter(duration__isnull=False, status__in=[S.COMPLETED, S.FAILED, S.TIMED_OUT])

@@ -1,6 +1,7 @@
 """GET /api/v1/workflows/:id/metrics counts runs and times them in the database."""
 
 from executions import services
+from executions.models import StepExecution, WorkflowExecution
 from tests.support.workers import wait_for_execution
 
 
@@ -33,3 +34,16 @@ def test_metrics_of_a_workflow_never_run(db, api, make_workflow):
     assert metrics["totalExecutions"] == 0
     assert metrics["successRate"] is None
     assert metrics["lastExecutionAt"] is None
+
+
+def test_the_average_step_time_leaves_out_containers(db, api, make_workflow):
+    workflow = make_workflow([{"id": "call", "type": "HTTP_REQUEST", "config": {"url": "https://x.test/"}}])
+    execution = WorkflowExecution.objects.create(workflow=workflow, status="COMPLETED", duration=100)
+    for key, step_type, duration in [("fan", "PARALLEL", 90), ("a", "HTTP_REQUEST", 40), ("b", "HTTP_REQUEST", 60)]:
+        StepExecution.objects.create(
+            execution=execution, key=key, step_id=key, step_type=step_type, status="COMPLETED", duration=duration
+        )
+
+    metrics = api.get(f"/api/v1/workflows/{workflow.pk}/metrics").json()
+
+    assert metrics["averageStepExecutionTime"] == 50
