@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from rest_framework import serializers
 
 from executions.models import StepExecution, WorkflowExecution
-from orchestration_site.fields import UTCDateTimeField
+from orchestration_site.fields import StrictBooleanField, StrictCharField, UTCDateTimeField
 from orchestration_site.serializers import ModelSerializer
 
 
@@ -105,12 +105,12 @@ class ExecutionDetailSerializer(ExecutionSerializer):
 class ExecuteRequestSerializer(StrictSerializer):
     input = serializers.DictField(required=False, default=dict)
     metadata = serializers.DictField(required=False, default=dict)
-    testRun = serializers.BooleanField(required=False, default=False)
+    testRun = StrictBooleanField(required=False, default=False)
 
 
 class OrchestrationOptionsSerializer(StrictSerializer):
-    stopOnFirstError = serializers.BooleanField(required=False, default=True)
-    enableLogging = serializers.BooleanField(required=False, default=True)
+    stopOnFirstError = StrictBooleanField(required=False, default=True)
+    enableLogging = StrictBooleanField(required=False, default=True)
     timeout = serializers.IntegerField(
         required=False,
         min_value=0,
@@ -121,7 +121,7 @@ class OrchestrationOptionsSerializer(StrictSerializer):
 
 
 class OrchestrationRequestSerializer(StrictSerializer):
-    requestId = serializers.CharField(required=False, max_length=200)
+    requestId = StrictCharField(required=False, max_length=200)
     steps = serializers.ListField(child=serializers.JSONField(), max_length=500)
     errorHandlers = serializers.ListField(child=serializers.JSONField(), required=False, default=list)
     context = serializers.DictField(required=False, default=dict)
@@ -137,4 +137,4 @@ class OrchestrationResultSerializer(ExecutionDetailSerializer):
 
 
 class RerunRequestSerializer(StrictSerializer):
-    fromStepId = serializers.CharField(required=False, help_text="A top-level step to start from.")
+    fromStepId = StrictCharField(required=False, help_text="A top-level step to start from.")

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from orchestration_site.fields import UTCDateTimeField
+from orchestration_site.fields import StrictBooleanField, UTCDateTimeField
 from orchestration_site.masking import SECRET_MASK, secret_value_problem
 from orchestration_site.serializers import ModelSerializer
 from workflows.models import ConfigEntry, Workflow, WorkflowVersion
@@ -90,7 +90,7 @@ class TemplateSerializer(serializers.Serializer):
 class ConfigEntrySerializer(ModelSerializer):
     """A config value; a secret's value is write-only and shown as ***."""
 
-    isSecret = serializers.BooleanField(source="is_secret", required=False, default=False)
+    isSecret = StrictBooleanField(source="is_secret", required=False, default=False)
     value = serializers.JSONField(allow_null=True)
     createdAt = UTCDateTimeField(source="created_at", read_only=True)
     updatedAt = UTCDateTimeField(source="updated_at", read_only=True)

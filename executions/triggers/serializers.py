@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from executions.models import TriggerFiring
 from executions.serializers import StrictSerializer
-from orchestration_site.fields import UTCDateTimeField
+from orchestration_site.fields import StrictCharField, UTCDateTimeField
 from orchestration_site.serializers import ModelSerializer
 
 
@@ -38,6 +38,6 @@ class TriggerFiringSerializer(ModelSerializer):
 
 
 class EventSerializer(StrictSerializer):
-    type = serializers.CharField(max_length=200)
+    type = StrictCharField(max_length=200)
     payload = serializers.DictField(required=False, default=dict)
-    idempotencyKey = serializers.CharField(max_length=200, required=False, allow_null=True, default=None)
+    idempotencyKey = StrictCharField(max_length=200, required=False, allow_null=True, default=None)
