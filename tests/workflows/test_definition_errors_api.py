@@ -217,6 +217,54 @@ CASES = [
         "not another step of the PARALLEL 'fan'",
     ),
     (
+        "a VALIDATION pattern that does not compile",
+        workflow(
+            {
+                "id": "v",
+                "type": "VALIDATION",
+                "config": {"rules": [{"field": "email", "type": "pattern", "pattern": "(("}]},
+            }
+        ),
+        "steps[0].config.rules[0].pattern",
+        "regular expression",
+    ),
+    (
+        "a CONDITIONAL regex that does not compile",
+        workflow(
+            {
+                "id": "c",
+                "type": "CONDITIONAL",
+                "config": {"conditions": [{"field": "lead.email", "operator": "regex", "value": "(("}]},
+            }
+        ),
+        "steps[0].config.conditions[0].value",
+        "regular expression",
+    ),
+    (
+        "a CONDITIONAL regex that is no string",
+        workflow(
+            {
+                "id": "c",
+                "type": "CONDITIONAL",
+                "config": {"conditions": [{"field": "lead.email", "operator": "regex", "value": 5}]},
+            }
+        ),
+        "steps[0].config.conditions[0].value",
+        "pattern string",
+    ),
+    (
+        "a CONDITIONAL in with a number",
+        workflow(
+            {
+                "id": "c",
+                "type": "CONDITIONAL",
+                "config": {"conditions": [{"field": "lead.state", "operator": "in", "value": 5}]},
+            }
+        ),
+        "steps[0].config.conditions[0].value",
+        "needs a list",
+    ),
+    (
         "a relative URL",
         workflow(http("a") | {"config": {"url": "not-a-url/demo/x"}}),
         "steps[0].config.url",
