@@ -28,8 +28,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     # Any other URL under /api/ is a JSON 404, with DEBUG on too (handler404 serves only with it
-    # off); /api/schema and /api/docs are left to APPEND_SLASH's redirect.
-    re_path(r"^api/(?!(schema|docs)$)", csrf_exempt(exceptions.not_found)),
+    # off); /api/v1, /api/schema and /api/docs are left to APPEND_SLASH's redirect.
+    re_path(r"^api/(?!(v1|schema|docs)$)", csrf_exempt(exceptions.not_found)),
     path("api-auth/", include("rest_framework.urls")),
     path("demo/", include(demo.urlpatterns)),
 ]

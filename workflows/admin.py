@@ -507,6 +507,8 @@ class ConfigEntryForm(forms.ModelForm):
         cleaned = super().clean()
         if getattr(self, "keeps_secret_value", False) and not cleaned.get("is_secret"):
             self.add_error("value", "Give a new value to make a secret public: the stored one is never shown.")
+        elif getattr(self, "keeps_secret_value", False):
+            pass  # the stored secret stays as it is
         elif cleaned.get("is_secret") and "value" in cleaned and (problem := secret_value_problem(cleaned["value"])):
             self.add_error("value", problem)
         return cleaned

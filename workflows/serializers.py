@@ -120,8 +120,11 @@ class ConfigEntrySerializer(ModelSerializer):
             raise serializers.ValidationError(
                 {"isSecret": "A secret's value is write-only: give a new value to make it public."}
             )
-        secret = attrs.get("is_secret", self.instance is not None and self.instance.is_secret)
-        value = attrs["value"] if "value" in attrs else getattr(self.instance, "value", None)
-        if secret and (problem := secret_value_problem(value)):
-            raise serializers.ValidationError({"value": problem})
+        was_secret = self.instance is not None and self.instance.is_secret
+        # Checked when a value is written as a secret, or a public one becomes secret; a stored
+        # secret whose description alone changes keeps its value as it is.
+        if attrs.get("is_secret", was_secret) and ("value" in attrs or not was_secret):
+            value = attrs["value"] if "value" in attrs else getattr(self.instance, "value", None)
+            if problem := secret_value_problem(value):
+                raise serializers.ValidationError({"value": problem})
         return attrs

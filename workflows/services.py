@@ -68,8 +68,9 @@ def workflow_update(*, workflow, data, partial=False, user=None, comment="Update
     """
     # The row lock serialises concurrent updates, so two of them cannot both make version N+1.
     workflow = Workflow.objects.select_for_update().get(pk=workflow.pk)
-    merged = {**workflow_as_definition(workflow), **data} if partial else data
-    validate_definition(merged)
+    stored = workflow_as_definition(workflow)
+    merged = {**stored, **data} if partial else data
+    _validate_keeping_old_problems(merged, stored)
     changed, changed_versioned = False, False
     for key, attr in WRITABLE_FIELDS.items():
         if key not in merged and partial:
@@ -97,6 +98,25 @@ def workflow_update(*, workflow, data, partial=False, user=None, comment="Update
         details={"fields": sorted(key for key in data if key in WRITABLE_FIELDS), "version": workflow.version},
     )
     return workflow
+
+
+def _validate_keeping_old_problems(definition, stored):
+    """Refuse the problems an update would bring, not those its stored definition already had.
+
+    A workflow saved before a rule existed stays editable (renamed, archived) without first
+    fixing what the rule now refuses; a change can never add such a problem.
+    """
+    try:
+        validate_definition(definition)
+    except DefinitionError as error:
+        try:
+            validate_definition(stored)
+            known = set()
+        except DefinitionError as old:
+            known = {(problem["path"], problem["message"]) for problem in old.errors}
+        new = [problem for problem in error.errors if (problem["path"], problem["message"]) not in known]
+        if new:
+            raise DefinitionError(new) from None
 
 
 def workflow_rollback(*, workflow, version, user=None):

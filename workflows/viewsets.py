@@ -1,5 +1,7 @@
 """REST endpoints for workflows and config values: thin, each calls one service."""
 
+import uuid
+
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -73,12 +75,20 @@ ImportResult = inline_serializer(
 )
 
 
+def _as_uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 def _refuse_changed_read_only(workflow, data):
     """`id` and `version` may be sent back as read, never changed (the timestamps are ignored)."""
     errors = []
-    if "id" in data and str(data["id"]) != str(workflow.pk):
+    if "id" in data and _as_uuid(data["id"]) != workflow.pk:
         errors.append({"path": "id", "message": f"Read-only: this workflow's id is {workflow.pk}."})
-    if "version" in data and data["version"] != workflow.version:
+    version = data.get("version")
+    if "version" in data and (isinstance(version, bool) or version != workflow.version):
         errors.append(
             {
                 "path": "version",

@@ -94,6 +94,10 @@ class Context:
         return MISSING
 
 
+# What an HTTP step's output holds beside its body (`truncated` and `extracted` when they apply).
+HTTP_OUTPUT_FIELDS = frozenset({"status", "headers", "body", "truncated", "extracted"})
+
+
 def _step_result(entry, segments):
     """Read a step result; `output.<field>` that an HTTP output lacks reads its body's `<field>`.
 
@@ -109,7 +113,7 @@ def _step_result(entry, segments):
         and isinstance(output, dict)
         and "body" in output
         and "status" in output
-        and segments[1] not in output
+        and segments[1] not in HTTP_OUTPUT_FIELDS
     ):
         return dig(output["body"], segments[1:])
     return found

@@ -57,10 +57,10 @@ def current_policy():
 
 
 # IPv6 prefixes whose last 32 bits are an IPv4 address that the packet ends up at: IPv4-compatible
-# (::/96), IPv4-translated (::ffff:0:0:0/96) and NAT64 (well-known and local-use).
-IPV4_CARRYING = tuple(
-    ipaddress.ip_network(net) for net in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48")
-)
+# (::/96), IPv4-translated (::ffff:0:0:0/96) and well-known NAT64 (64:ff9b::/96).
+IPV4_CARRYING = tuple(ipaddress.ip_network(net) for net in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96"))
+# Local-use NAT64 reaches a network's own IPv4 hosts, wherever its prefix puts the address.
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 def carried_ipv4(ip):
@@ -77,16 +77,22 @@ def carried_ipv4(ip):
 
 
 def refusal(address, host, policy):
-    """Return why `address` (reached for `host`) is refused, or None when it is allowed."""
+    """Return why `address` (reached for `host`) is refused, or None when it is allowed.
+
+    An IPv6 address that carries an IPv4 one is judged as that IPv4 address, and the lists of
+    networks match either spelling.
+    """
     allow_networks, deny_networks, allow_hosts, allow_private = policy
-    ip = carried_ipv4(ipaddress.ip_address(address))
-    if host.lower() in allow_hosts or any(ip in net for net in allow_networks):
+    given = ipaddress.ip_address(address)
+    ip = carried_ipv4(given)
+    forms = {given, ip}
+    if host.lower() in allow_hosts or any(form in net for form in forms for net in allow_networks):
         return None
-    if any(ip in net for net in deny_networks):
-        return f"{ip} is in OUTBOUND_DENY_NETWORKS"
+    if any(form in net for form in forms for net in deny_networks):
+        return f"{given} is in OUTBOUND_DENY_NETWORKS"
     if allow_private and any(ip in net for net in PRIVATE_RANGES):
         return None
-    if not ip.is_global or ip.is_multicast:
+    if not ip.is_global or ip.is_multicast or given in LOCAL_NAT64:
         return f"{ip} is not a public address (allow it with OUTBOUND_ALLOW_NETWORKS)"
     return None
 

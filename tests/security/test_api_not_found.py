@@ -30,8 +30,8 @@ def test_an_unknown_api_url_is_a_json_404_with_debug_on_too(api, settings, url):
     assert response.json() == {"detail": "Not found."}
 
 
-@pytest.mark.parametrize("url", ["/api/schema", "/api/schema/"])
-def test_the_schema_answers_with_or_without_a_trailing_slash(api, url):
+@pytest.mark.parametrize("url", ["/api/schema", "/api/schema/", "/api/v1", "/api/v1/"])
+def test_the_schema_and_the_api_root_answer_with_or_without_a_trailing_slash(api, url):
     assert api.get(url, follow=True).status_code == 200
 
 

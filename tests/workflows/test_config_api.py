@@ -125,6 +125,15 @@ def test_a_public_value_cannot_become_a_secret_too_short_to_mask_safely(api):
     assert entry("flag").is_secret is False
 
 
+def test_a_stored_short_secret_keeps_its_value_when_only_its_description_changes(api):
+    ConfigEntry.objects.create(key="legacy", value="ab", is_secret=True)  # saved before the rule
+
+    response = api.patch(f"{URL}/legacy", {"description": "Kept as it was."}, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert (entry("legacy").value, entry("legacy").description) == ("ab", "Kept as it was.")
+
+
 def test_filter_by_is_secret_and_delete(api):
     create(api, key="carrierA", value="s3cr", isSecret=True)
     create(api, key="region", value="eu")

@@ -217,30 +217,6 @@ CASES = [
         "not another step of the PARALLEL 'fan'",
     ),
     (
-        "a VALIDATION pattern that does not compile",
-        workflow(
-            {
-                "id": "v",
-                "type": "VALIDATION",
-                "config": {"rules": [{"field": "email", "type": "pattern", "pattern": "(("}]},
-            }
-        ),
-        "steps[0].config.rules[0].pattern",
-        "regular expression",
-    ),
-    (
-        "a CONDITIONAL regex that does not compile",
-        workflow(
-            {
-                "id": "c",
-                "type": "CONDITIONAL",
-                "config": {"conditions": [{"field": "lead.email", "operator": "regex", "value": "(("}]},
-            }
-        ),
-        "steps[0].config.conditions[0].value",
-        "regular expression",
-    ),
-    (
         "a CONDITIONAL regex that is no string",
         workflow(
             {

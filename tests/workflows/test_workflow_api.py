@@ -545,3 +545,18 @@ def test_a_patch_that_changes_nothing_writes_no_audit_event(api):
     assert response.status_code == 200
     assert response.json()["updatedAt"] == created["updatedAt"]
     assert AuditEvent.objects.count() == events
+
+
+def test_a_workflow_saved_under_older_rules_stays_editable_but_gains_no_new_problem(api):
+    # Stored before dependsOn outside a PARALLEL and relative URLs were refused.
+    steps = [http_step("a") | {"dependsOn": ["b"]}, http_step("b")]
+    workflow = Workflow.objects.create(name="Old", category="test", status="ACTIVE", steps=steps)
+
+    archived = api.patch(detail(workflow.pk), {"status": "ARCHIVED"}, format="json")
+    worse = api.patch(detail(workflow.pk), {"steps": [*steps, http_step("c", url="relative/path")]}, format="json")
+
+    assert archived.status_code == 200, archived.json()
+    assert worse.status_code == 400
+    assert [error["path"] for error in worse.json()["errors"]] == ["steps[2].config.url"]
+    workflow.refresh_from_db()
+    assert (workflow.status, len(workflow.steps)) == ("ARCHIVED", 2)

@@ -5,7 +5,6 @@ from collections import deque
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import regex
 from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 from django.conf import settings
 from jsonschema import Draft202012Validator
@@ -155,34 +154,19 @@ def _url_errors(step, here):
     return []
 
 
-def _literal_pattern_problem(pattern):
-    """Why a pattern (not a template, which is checked when rendered) does not compile, or None."""
-    if "{{" in pattern:
-        return None
-    try:
-        regex.compile(pattern)
-    except regex.error as exc:
-        return f"Not a valid regular expression: {exc}."
-    return None
+def _condition_value_errors(step, here):
+    """CONDITIONAL regex and in/not_in values of a type that could never work, refused at save.
 
-
-def _pattern_errors(step, here):
-    """VALIDATION patterns and CONDITIONAL regex/in values that could never work, refused at save."""
-    errors, config = [], step["config"]
-    if step["type"] == "VALIDATION":
-        for index, rule in enumerate(config.get("rules") or []):
-            if rule.get("type") == "pattern" and (problem := _literal_pattern_problem(rule["pattern"])):
-                errors.append({"path": f"{here}.config.rules[{index}].pattern", "message": problem})
-    if step["type"] == "CONDITIONAL":
-        for index, condition in enumerate(config.get("conditions") or []):
-            value, path = condition.get("value"), f"{here}.config.conditions[{index}].value"
-            if condition["operator"] == "regex":
-                if not isinstance(value, str):
-                    errors.append({"path": path, "message": "Operator regex needs a pattern string."})
-                elif problem := _literal_pattern_problem(value):
-                    errors.append({"path": path, "message": problem})
-            if condition["operator"] in ("in", "not_in") and not isinstance(value, (list, str, dict)):
-                errors.append({"path": path, "message": f"Operator {condition['operator']} needs a list."})
+    Patterns are compiled when the step runs, under its time limit: compiling one here could
+    take the web process as long as the pattern asks.
+    """
+    errors = []
+    for index, condition in enumerate(step["config"].get("conditions") or []):
+        value, path = condition.get("value"), f"{here}.config.conditions[{index}].value"
+        if condition["operator"] == "regex" and not isinstance(value, str):
+            errors.append({"path": path, "message": "Operator regex needs a pattern string."})
+        if condition["operator"] in ("in", "not_in") and not isinstance(value, (list, str, dict)):
+            errors.append({"path": path, "message": f"Operator {condition['operator']} needs a list."})
     return errors
 
 
@@ -247,8 +231,8 @@ def _step_errors(steps, error_handlers, prefix=""):
                 errors += _url_errors(step, here)
         if step["type"] == "WAIT" and not config_errors:
             errors += _wait_errors(step, here)
-        if step["type"] in ("VALIDATION", "CONDITIONAL") and not config_errors:
-            errors += _pattern_errors(step, here)
+        if step["type"] == "CONDITIONAL" and not config_errors:
+            errors += _condition_value_errors(step, here)
 
     def check_ref(ref, path):
         if ref not in positions:

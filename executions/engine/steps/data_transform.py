@@ -72,6 +72,18 @@ def _items_of(data):
     raise StepError(TRANSFORM_ERROR, "CALCULATE needs an array (or the result of another CALCULATE).")
 
 
+def _calculate(operation, values):
+    if operation == "count":
+        return len(values)
+    if operation == "sum":
+        return sum(values)
+    if not values:
+        return None
+    if operation == "avg":
+        return sum(values) / len(values)
+    return min(values) if operation == "min" else max(values)
+
+
 def apply_calculate(data, config, invocation):
     items, results = _items_of(data)
     operation, field = config["operation"], config.get("field")
@@ -88,16 +100,10 @@ def apply_calculate(data, config, invocation):
             if isinstance(found, bool) or not isinstance(found, (int, float)):
                 raise StepError(TRANSFORM_ERROR, f"items[{position}].{field} is not a number: {found!r}.")
             values.append(found)
-        if operation == "count":
-            value = len(values)
-        elif operation == "sum":
-            value = sum(values)
-        elif not values:
-            value = None
-        elif operation == "avg":
-            value = sum(values) / len(values)
-        else:
-            value = min(values) if operation == "min" else max(values)
+        try:
+            value = _calculate(operation, values)
+        except OverflowError:  # a huge integer beside a float
+            value = math.inf
         if isinstance(value, float) and not math.isfinite(value):  # JSON has no Infinity to store
             raise StepError(TRANSFORM_ERROR, f"CALCULATE {operation} of {field} is out of range.")
     return {"items": items, **results, config.get("resultField", "result"): value}

@@ -48,6 +48,13 @@ def test_a_body_field_named_like_an_output_field_is_reached_under_body():
     assert value(context, "quote.output.body.status") == "APPROVED"
 
 
+def test_an_output_field_that_is_absent_does_not_read_the_body():
+    http = {"status": 200, "headers": {}, "body": {"truncated": "yes", "extracted": 1}}
+    context = Context(input={}, results=[("call", http, None)])
+    assert value(context, "call.output.truncated") is MISSING
+    assert value(context, "call.output.extracted") is MISSING
+
+
 def test_step_output_shadows_an_input_field_of_the_same_name():
     context = Context(input={"step_1": "from input"}, results=[("step_1", "from step", None)])
     assert value(context, "step_1.output") == "from step"

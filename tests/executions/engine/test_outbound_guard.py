@@ -40,7 +40,7 @@ def test_public_addresses_pass_by_default():
 
 @pytest.mark.parametrize(
     "carrier",
-    ["::ffff:{v4}", "::{v4}", "::ffff:0:{v4}", "64:ff9b::{v4}", "64:ff9b:1::{v4}", "2002:{hex}::1"],
+    ["::ffff:{v4}", "::{v4}", "::ffff:0:{v4}", "64:ff9b::{v4}", "2002:{hex}::1"],
 )
 def test_an_ipv6_address_carrying_an_ipv4_one_is_judged_by_the_ipv4_address(carrier):
     def spelled(v4):
@@ -51,6 +51,19 @@ def test_an_ipv6_address_carrying_an_ipv4_one_is_judged_by_the_ipv4_address(carr
     assert refusal(spelled("169.254.169.254"), "example.test", DEFAULT)
     assert refusal(spelled("93.184.216.34"), "example.com", DEFAULT) is None
     assert refusal(spelled("127.0.0.1"), "x", _policy("127.0.0.0/8", "", "", False)) is None
+    # The lists match the IPv6 spelling too.
+    assert refusal(
+        spelled("93.184.216.34"),
+        "x",
+        _policy("", "64:ff9b::/96,::/96,2002::/16,::ffff:0:0/96,::ffff:0:0:0/96", "", False),
+    )
+    assert refusal(spelled("127.0.0.1"), "x", _policy("::/0", "", "", False)) is None
+
+
+def test_local_use_nat64_is_not_public_whatever_it_carries():
+    assert refusal("64:ff9b:1:a00:0:100:5db8:d822", "example.com", DEFAULT)
+    assert refusal("64:ff9b:1::5db8:d822", "example.com", DEFAULT)
+    assert refusal("64:ff9b:1::5db8:d822", "x", _policy("64:ff9b:1::/48", "", "", False)) is None
 
 
 def test_settings_allow_and_deny():

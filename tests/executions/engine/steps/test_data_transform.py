@@ -176,6 +176,8 @@ def test_two_calculations_sit_side_by_side():
         (QUOTES, CALC("sum")),
         ([{"v": 1e308}, {"v": 1e308}], CALC("sum", "v")),
         ([{"v": 1e308}, {"v": 1e308}], CALC("avg", "v")),
+        ([{"v": 10**400}, {"v": 0.5}], CALC("sum", "v")),
+        ([{"v": 10**400}, {"v": 0.5}], CALC("avg", "v")),
     ],
 )
 def test_calculate_errors(data, transformation):
