@@ -2,7 +2,6 @@
 
 from datetime import UTC
 
-from django.http import QueryDict
 from rest_framework import serializers
 
 
@@ -18,21 +17,17 @@ class UTCDateTimeField(serializers.DateTimeField):
         super().__init__(**kwargs)
 
 
-def _from_a_form(field):
-    """Whether the field's data came from an HTML form (the browsable API), where all is text."""
-    return isinstance(getattr(field.root, "initial_data", None), QueryDict)
+# The API parses JSON only (SafeJSONParser), so a value's type is the one the client sent.
 
 
 class StrictBooleanField(serializers.BooleanField):
-    """A JSON boolean: `"yes"` or `1` is refused, not read as true (a form's text still is)."""
+    """A JSON boolean: `"yes"` or `1` is refused, not read as true."""
 
     default_error_messages = {"invalid": "Must be true or false."}
 
     def to_internal_value(self, data):
         if isinstance(data, bool):
             return data
-        if _from_a_form(self):
-            return super().to_internal_value(data)
         self.fail("invalid")
 
 
@@ -42,6 +37,6 @@ class StrictCharField(serializers.CharField):
     default_error_messages = {"invalid": "Must be a string."}
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) and not _from_a_form(self):
+        if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)

@@ -84,20 +84,17 @@ def _as_uuid(value):
 
 def _refuse_changed_read_only(workflow, data):
     """`id` and `version` may be sent back as read, never changed (the timestamps are ignored)."""
-    errors = []
+    errors = {}
     if "id" in data and _as_uuid(data["id"]) != workflow.pk:
-        errors.append({"path": "id", "message": f"Read-only: this workflow's id is {workflow.pk}."})
+        errors["id"] = f"Read-only: this workflow's id is {workflow.pk}."
     version = data.get("version")
     if "version" in data and (isinstance(version, bool) or version != workflow.version):
-        errors.append(
-            {
-                "path": "version",
-                "message": f"Read-only: the workflow is at version {workflow.version} "
-                "(it moves when the definition changes; POST …/rollback restores an earlier one).",
-            }
+        errors["version"] = (
+            f"Read-only: the workflow is at version {workflow.version} "
+            "(it moves when the definition changes; POST …/rollback restores an earlier one)."
         )
     if errors:
-        raise ValidationError({error["path"]: error["message"] for error in errors})
+        raise ValidationError(errors)
 
 
 class WorkflowViewSet(viewsets.ModelViewSet):

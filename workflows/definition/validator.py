@@ -157,8 +157,8 @@ def _url_errors(step, here):
 def _condition_value_errors(step, here):
     """CONDITIONAL regex and in/not_in values of a type that could never work, refused at save.
 
-    Patterns are compiled when the step runs, under its time limit: compiling one here could
-    take the web process as long as the pattern asks.
+    Patterns are compiled when the step runs, where a bad one fails that step: compiling one
+    here could hold the web process as long as the pattern asks.
     """
     errors = []
     for index, condition in enumerate(step["config"].get("conditions") or []):
