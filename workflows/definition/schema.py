@@ -4,6 +4,8 @@ The engine implements one handler per key of STEP_CONFIG_SCHEMAS; a system check
 the two in step.
 """
 
+from datetime import datetime
+
 STEP_ID_PATTERN = r"^[A-Za-z0-9_\-]{1,100}$"
 TEMPLATE = {"type": "string", "minLength": 1, "maxLength": 10000}
 HEADERS = {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}}
@@ -211,6 +213,18 @@ WAIT_UNIT_MS = {
     "hours": 3_600_000,
 }
 MAX_WAIT_MS = 366 * 24 * 3_600_000
+
+
+def wait_until(text):
+    """The aware datetime a WAIT's `until` names; ValueError saying why when it names none."""
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"until is not an ISO 8601 timestamp: {text!r}.") from None
+    if moment.tzinfo is None:
+        raise ValueError("until needs a time zone (for example 2026-01-01T09:00:00Z).")
+    return moment
+
 
 WAIT = {
     "type": "object",

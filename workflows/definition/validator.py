@@ -19,6 +19,7 @@ from workflows.definition.schema import (
     TRIGGER_CONFIG_SCHEMAS,
     WAIT_UNIT_MS,
     WORKFLOW,
+    wait_until,
 )
 
 MAX_DEPTH = 32
@@ -188,11 +189,9 @@ def _wait_errors(step, here):
     until = config.get("until")
     if isinstance(until, str) and "{{" not in until:
         try:
-            moment = datetime.fromisoformat(until.replace("Z", "+00:00"))
-        except ValueError:
-            return [{"path": f"{here}.config.until", "message": "Not an ISO 8601 timestamp."}]
-        if moment.tzinfo is None:
-            return [{"path": f"{here}.config.until", "message": "Needs a time zone, e.g. 2026-01-01T09:00:00Z."}]
+            wait_until(until)
+        except ValueError as problem:
+            return [{"path": f"{here}.config.until", "message": str(problem)}]
     return []
 
 

@@ -6,18 +6,15 @@ from executions.engine.errors import STEP_ERROR, StepError
 from executions.engine.outcomes import Completed, Sleep
 from executions.engine.registry import register
 from executions.engine.steps.base import StepType
-from workflows.definition.schema import WAIT_UNIT_MS
+from workflows.definition.schema import WAIT_UNIT_MS, wait_until
 
 
 def due_time(config, now):
     if "until" in config:
         try:
-            until = datetime.fromisoformat(str(config["until"]).replace("Z", "+00:00"))
-        except ValueError:
-            raise StepError(STEP_ERROR, f"until is not an ISO 8601 timestamp: {config['until']!r}.") from None
-        if until.tzinfo is None:
-            raise StepError(STEP_ERROR, "until needs a time zone (for example 2026-01-01T09:00:00Z).")
-        return until
+            return wait_until(config["until"])
+        except ValueError as problem:
+            raise StepError(STEP_ERROR, str(problem)) from None
     try:
         return now + timedelta(milliseconds=float(config["duration"]) * WAIT_UNIT_MS[config.get("unit", "ms")])
     except OverflowError:  # a definition saved before durations were bounded
