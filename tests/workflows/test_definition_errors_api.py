@@ -229,6 +229,32 @@ CASES = [
         "pattern string",
     ),
     (
+        "a CONDITIONAL regex that would not compile",
+        workflow(
+            {
+                "id": "c",
+                "type": "CONDITIONAL",
+                "config": {"conditions": [{"field": "lead.email", "operator": "regex", "value": "(unclosed"}]},
+            }
+        ),
+        "steps[0].config.conditions[0].value",
+        "Invalid pattern: missing )",
+    ),
+    (
+        "a CONDITIONAL regex whose compiling alone would take the worker's memory",
+        workflow(
+            {
+                "id": "c",
+                "type": "CONDITIONAL",
+                "config": {
+                    "conditions": [{"field": "lead.email", "operator": "regex", "value": "(?:(?:a{1000}){1000}){1000}"}]
+                },
+            }
+        ),
+        "steps[0].config.conditions[0].value",
+        "Repeats too much",
+    ),
+    (
         "a CONDITIONAL in with a number",
         workflow(
             {
@@ -383,6 +409,18 @@ CASES = [
         workflow({"id": "v", "type": "VALIDATION", "config": {"rules": [{"field": "email", "type": "pattern"}]}}),
         "steps[0].config.rules[0].pattern",
         "required",
+    ),
+    (
+        "VALIDATION pattern that repeats too much",
+        workflow(
+            {
+                "id": "v",
+                "type": "VALIDATION",
+                "config": {"rules": [{"field": "zip", "type": "pattern", "pattern": "(?:\\d{500}){500}"}]},
+            }
+        ),
+        "steps[0].config.rules[0].pattern",
+        "Repeats too much",
     ),
     (
         "DATA_TRANSFORM unknown operation",

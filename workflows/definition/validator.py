@@ -10,6 +10,7 @@ from django.conf import settings
 from jsonschema import Draft202012Validator
 
 from workflows.definition.graph import child_ids, find_cycle, nested_ids
+from workflows.definition.patterns import PatternError, compile_pattern
 from workflows.definition.schema import (
     ERROR_HANDLER,
     MAX_WAIT_MS,
@@ -155,17 +156,26 @@ def _url_errors(step, here):
     return []
 
 
-def _condition_value_errors(step, here):
-    """CONDITIONAL regex and in/not_in values of a type that could never work, refused at save.
+def _pattern_errors(pattern, path):
+    try:
+        compile_pattern(pattern)
+    except PatternError as problem:
+        return [{"path": path, "message": str(problem)}]
+    return []
 
-    Patterns are compiled when the step runs, where a bad one fails that step: compiling one
-    here could hold the web process as long as the pattern asks.
+
+def _condition_value_errors(step, here):
+    """CONDITIONAL regex and in/not_in values that could never work, refused at save.
+
+    A pattern made by a template is checked the same way when the step runs.
     """
     errors = []
     for index, condition in enumerate(step["config"].get("conditions") or []):
         value, path = condition.get("value"), f"{here}.config.conditions[{index}].value"
         if condition["operator"] == "regex" and not isinstance(value, str):
             errors.append({"path": path, "message": "Operator regex needs a pattern string."})
+        elif condition["operator"] == "regex" and "{{" not in value:
+            errors += _pattern_errors(value, path)
         if condition["operator"] in ("in", "not_in") and not isinstance(value, (list, str, dict)):
             errors.append({"path": path, "message": f"Operator {condition['operator']} needs a list."})
     return errors
@@ -232,6 +242,10 @@ def _step_errors(steps, error_handlers, prefix=""):
             errors += _wait_errors(step, here)
         if step["type"] == "CONDITIONAL" and not config_errors:
             errors += _condition_value_errors(step, here)
+        if step["type"] == "VALIDATION" and not config_errors:
+            for k, rule in enumerate(step["config"]["rules"]):
+                if rule["type"] == "pattern":
+                    errors += _pattern_errors(rule["pattern"], f"{here}.config.rules[{k}].pattern")
 
     def check_ref(ref, path):
         if ref not in positions:

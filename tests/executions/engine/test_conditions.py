@@ -4,9 +4,10 @@ import time
 
 import pytest
 
-from executions.engine.conditions import MAX_PATTERN_LENGTH, compare, evaluate, regex_search
+from executions.engine.conditions import compare, evaluate, regex_search
 from executions.engine.errors import CONDITION_ERROR, REGEX_TIMEOUT, StepError
 from executions.engine.resolver import MISSING, dig, split_path
+from workflows.definition.patterns import MAX_PATTERN_LENGTH
 
 LEAD = {
     "qualityScore": 85,

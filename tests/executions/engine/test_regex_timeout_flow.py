@@ -49,3 +49,19 @@ def test_a_catastrophic_pattern_fails_the_step_and_the_next_run_completes(worker
     )
     assert after.status == "COMPLETED", after.error
     assert after.output["steps"]["fine"]["result"] is True
+
+
+def test_a_pattern_made_by_a_template_that_would_take_the_memory_fails_its_step(worker, run_workflow):
+    # Compiled, this would ask for a billion nodes; it is weighed first and refused in milliseconds.
+    step = {
+        "id": "check",
+        "type": "CONDITIONAL",
+        "config": {"conditions": [{"field": "name", "operator": "regex", "value": "{{pattern}}"}]},
+    }
+    execution = run_workflow([step], input={"name": "aaa", "pattern": "(?:(?:a{1000}){1000}){1000}"})
+
+    assert execution.status == "FAILED"
+    record = StepExecution.objects.get(execution_id=execution.pk, step_id="check")
+    assert (record.status, record.error_type) == ("FAILED", "CONDITION_ERROR")
+    assert "Repeats too much" in record.error
+    assert record.duration < 1500
