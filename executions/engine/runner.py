@@ -42,7 +42,7 @@ from executions.engine.errors import (
 )
 from executions.engine.outcomes import ChildResult, ChildSpec, Completed, Failed, Fork, Sleep
 from executions.engine.registry import get_handler
-from executions.engine.resolver import render
+from executions.engine.resolver import MISSING, render
 from executions.engine.retry import effective_policy, next_delay
 from executions.models import StepExecution, WorkflowExecution
 from executions.statuses import ACTIVE, TERMINAL, ExecutionStatus
@@ -481,6 +481,30 @@ def render_config(template, lookup, path_keys):
     return render(template, lookup)
 
 
+def counted_lookup(lookup, limit):
+    """`lookup`, failing the step once the values it has handed out pass `limit` bytes in all.
+
+    The rendered config's size is checked after rendering, but one large value substituted in
+    many places would take the worker's memory before that check: this stops it on the way.
+    """
+    sizes, total = {}, 0
+
+    def counted(path):
+        nonlocal total
+        value = lookup(path)
+        if value is not MISSING:
+            if path not in sizes:
+                sizes[path] = len(value) if isinstance(value, str) else len(json.dumps(value, default=str))
+            total += sizes[path]
+            if total > limit:
+                raise StepError(
+                    LIMIT_EXCEEDED, f"The substituted values pass {limit} bytes (MAX_RENDERED_BYTES) in this config."
+                )
+        return value
+
+    return counted
+
+
 def _default_service_id(execution):
     """An orchestration request may name its service once, in context.serviceId."""
     if execution.workflow_id is None and isinstance(execution.input, dict):
@@ -544,14 +568,12 @@ def execute(row):
             raise StepError(STEP_ERROR, f"Step {row.step_id!r} is not in this execution's definition.")
         handler = get_handler(step["type"])
         context, secrets = build_context(row)
-        config = render_config(step.get("config") or {}, context.lookup, handler.path_keys)
+        limit = options()["MAX_RENDERED_BYTES"]
+        config = render_config(step.get("config") or {}, counted_lookup(context.lookup, limit), handler.path_keys)
         size = len(json.dumps(config, default=str))
-        if size > options()["MAX_RENDERED_BYTES"]:
-            # Substitution can multiply data ({{a}} of a large list in many places): refuse it here.
-            raise StepError(
-                LIMIT_EXCEEDED,
-                f"The rendered config is {size} bytes; at most {options()['MAX_RENDERED_BYTES']} (MAX_RENDERED_BYTES).",
-            )
+        if size > limit:
+            message = f"The rendered config is {size} bytes; at most {limit} (MAX_RENDERED_BYTES)."
+            raise StepError(LIMIT_EXCEEDED, message)
         record_input = handler.recorded_input(config)
         now = timezone.now()
         remaining = None
