@@ -494,7 +494,7 @@ def counted_lookup(lookup, limit):
         value = lookup(path)
         if value is not MISSING:
             if path not in sizes:
-                sizes[path] = len(value) if isinstance(value, str) else len(json.dumps(value, default=str))
+                sizes[path] = len(json.dumps(value, default=str))  # as the limit measures it
             total += sizes[path]
             if total > limit:
                 raise StepError(

@@ -30,6 +30,7 @@ TOO_HEAVY = [
     r"(?=(?:a{200}){200})",
     r"(a)(?(1)(?:b{200}){200}|c)",
     r"(?V1)[[a-z]--[aeiou]]{30000}",
+    r"(?fi)[\x00-\U0010ffff]{19990}",  # full case folding makes each set a choice of 105 strings
     "(?x) (?:a{1000} # a comment's ( hides nothing\n ){1000}",
 ]
 
@@ -47,6 +48,24 @@ def test_patterns_that_repeat_too_much_are_refused_without_compiling(pattern):
     assert time.perf_counter() - started < 0.5
 
 
+# The heaviest of their kind that are still accepted: each compiles in milliseconds.
+AT_THE_LIMIT = [
+    r"(?:a{140}){140}",
+    r"a{19990}",
+    r"(?:(?:\w{20}){20}){24}",
+    r"(?i)(?:[a-z]{140}){140}",
+    r"(?fi)[\x00-\U0010ffff]{150}",
+    r"(?:(?:a{5}){5}){5}" * 40,
+]
+
+
+@pytest.mark.parametrize("pattern", AT_THE_LIMIT)
+def test_the_heaviest_accepted_patterns_compile_quickly(pattern):
+    started = time.perf_counter()
+    compile_pattern(pattern)
+    assert time.perf_counter() - started < 2.0
+
+
 def test_the_limit_sits_between_two_neighbours():
     compile_pattern("(?:a{100}){90}")
     with pytest.raises(PatternError, match=f"{MAX_PATTERN_WEIGHT:,}"):
@@ -60,6 +79,9 @@ def test_the_limit_sits_between_two_neighbours():
         ("a{5,3}", "min repeat greater than max repeat"),
         ("a{4294967296}", "repeat count too big"),
         (r"\L<names>", "undefined named list"),
+        ("(?au)a", "ASCII, LOCALE and UNICODE flags are mutually incompatible"),
+        ("(?V0V1)a", "VERSION0 and VERSION1 flags are mutually incompatible"),
+        (r"(a)\2", "invalid group reference"),
         ("(" * 490 + ")" * 490, "Nested too deeply"),
         ("a" * (MAX_PATTERN_LENGTH + 1), f"Longer than {MAX_PATTERN_LENGTH} characters"),
     ],

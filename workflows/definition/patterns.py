@@ -2,17 +2,18 @@
 
 `regex` builds a node for every repetition of a counted repeat when it compiles, so a short
 pattern such as `(?:(?:a{1000}){1000}){1000}` asks for a billion nodes: it takes all the
-process's memory before any time limit on matching applies. So a pattern is first parsed by
-`regex`'s own parser, which expands nothing, and refused when its compiled form would hold more
-than MAX_PATTERN_WEIGHT nodes; only then is it compiled.
+process's memory before any time limit on matching applies. So a pattern is first parsed and
+optimised by `regex`'s own code, which expands nothing, and refused when its compiled form would
+hold more than MAX_PATTERN_WEIGHT nodes; only then is it compiled.
 """
 
 from functools import lru_cache
 
 import regex
-from regex import _regex_core  # the parser regex.compile runs first; the version is pinned
+from regex import _regex_core  # what regex.compile runs before compiling; the version is pinned
 
 MAX_PATTERN_LENGTH = 1000
+CACHED_PATTERN_WEIGHT = 2_000
 MAX_PATTERN_WEIGHT = 20_000  # about 20 ms to compile here; `^\d{5}(-\d{4})?$` weighs 18
 
 
@@ -20,18 +21,31 @@ class PatternError(ValueError):
     """Why a pattern cannot be used."""
 
 
-def _parse(pattern):
-    """Parse `pattern` as `regex.compile` does first, global flags found late included."""
+def _optimised(pattern):
+    """The tree `regex.compile` hands to its compiler: parsed, then optimised as it does.
+
+    Weighing the parsed tree alone would miss what optimising adds: under full case folding a
+    set becomes the set or any of its multi-character foldings.
+    """
+    core = _regex_core
     global_flags = 0
     while True:
-        source = _regex_core.Source(pattern)
-        info = _regex_core.Info(global_flags, source.char_type, {})
-        info.guess_encoding = _regex_core.UNICODE
-        source.ignore_space = bool(info.flags & _regex_core.VERBOSE)
+        source = core.Source(pattern)
+        info = core.Info(global_flags, source.char_type, {})
+        info.guess_encoding = core.UNICODE
+        source.ignore_space = bool(info.flags & core.VERBOSE)
         try:
-            return _regex_core._parse_pattern(source, info)
-        except _regex_core._UnscopedFlagSet:
+            parsed = core._parse_pattern(source, info)
+            break
+        except core._UnscopedFlagSet:
             global_flags = info.global_flags
+    if not source.at_end():
+        raise regex.error("unbalanced parenthesis", pattern, source.pos)
+    if not info.flags & core._ALL_ENCODINGS:
+        info.flags |= core.UNICODE
+    reverse = bool(info.flags & core.REVERSE)
+    parsed.fix_groups(pattern, reverse, False)
+    return parsed.optimise(info, reverse).pack_characters(info)
 
 
 def _children(node):
@@ -47,7 +61,7 @@ def pattern_weight(pattern, *, limit=MAX_PATTERN_WEIGHT):
 
     Each node counts once for every time the repeats around it are unrolled.
     """
-    total, stack = 0, [(_parse(pattern), 1)]
+    total, stack = 0, [(_optimised(pattern), 1)]
     while stack and total <= limit:
         node, times = stack.pop()
         total += times
@@ -57,18 +71,39 @@ def pattern_weight(pattern, *, limit=MAX_PATTERN_WEIGHT):
     return total
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=1024)
+def _weight(pattern):
+    try:
+        return pattern_weight(pattern)
+    except (regex.error, ValueError) as exc:  # ValueError: flags that exclude each other, (?au)
+        raise PatternError(f"Invalid pattern: {exc}.") from None
+    except RecursionError:
+        raise PatternError("Nested too deeply.") from None
+
+
+@lru_cache(maxsize=128)
+def _compiled_light(pattern):
+    return regex.compile(pattern, cache_pattern=False)
+
+
 def compile_pattern(pattern):
-    """Return the compiled pattern, or raise PatternError saying what is wrong with it."""
+    """Return the compiled pattern, or raise PatternError saying what is wrong with it.
+
+    Only light patterns are kept for reuse (128 of them hold under 40 MB): `regex`'s own cache
+    would keep 500 of any weight, and a template can make a new pattern for every run.
+    """
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise PatternError(f"Longer than {MAX_PATTERN_LENGTH} characters.")
+    weight = _weight(pattern)
+    if weight > MAX_PATTERN_WEIGHT:
+        raise PatternError(
+            f"Repeats too much: compiled, it would pass {MAX_PATTERN_WEIGHT:,} nodes (counted repeats multiply)."
+        )
     try:
-        if pattern_weight(pattern) > MAX_PATTERN_WEIGHT:
-            raise PatternError(
-                f"Repeats too much: compiled, it would pass {MAX_PATTERN_WEIGHT:,} nodes (counted repeats multiply)."
-            )
-        return regex.compile(pattern)
-    except regex.error as exc:
+        if weight <= CACHED_PATTERN_WEIGHT:
+            return _compiled_light(pattern)
+        return regex.compile(pattern, cache_pattern=False)
+    except (regex.error, ValueError) as exc:
         raise PatternError(f"Invalid pattern: {exc}.") from None
     except RecursionError:
         raise PatternError("Nested too deeply.") from None

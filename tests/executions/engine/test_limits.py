@@ -77,17 +77,25 @@ def test_a_json_response_within_the_limit_is_parsed_without_a_marker(worker, ser
     ids=["inside one text", "whole values in a list"],
 )
 def test_one_large_value_substituted_in_many_places_stops_while_rendering(worker, server, run_workflow, body):
-    # 5,000 copies of 200 kB would be a 1 GB config: rendering stops once the copies pass the limit.
+    # 5,000 copies of 200 kB would be a 1 GB config (3 GB of memory at its peak): rendering stops
+    # once the copies pass the limit. Here the limit is 10 kB and the value 2 kB.
     server.route("POST", "/in", json={})
 
-    execution = run_workflow(
-        [{"id": "post", "type": "HTTP_REQUEST", "config": {"url": server.url("/in"), "method": "POST", "body": body}}],
-        input={"big": "x" * 200_000},
-    )
+    with limits(MAX_RENDERED_BYTES=10_000):
+        execution = run_workflow(
+            [
+                {
+                    "id": "post",
+                    "type": "HTTP_REQUEST",
+                    "config": {"url": server.url("/in"), "method": "POST", "body": body},
+                }
+            ],
+            input={"big": "x" * 2000},
+        )
 
     assert execution.status == "FAILED"
     assert execution.error_type == "LIMIT_EXCEEDED"
-    assert "substituted values pass 1000000 bytes" in steps_of(execution)["post"].error
+    assert "substituted values pass 10000 bytes" in steps_of(execution)["post"].error
     assert server.requests == []
 
 
