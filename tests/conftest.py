@@ -11,12 +11,13 @@ from rest_framework.test import APIClient
 from executions import services as execution_services
 from orchestration_site import masking
 from orchestration_site.roles import roles_refresh
-from tests.support import browser, processes
+from tests.support import browser, flush, processes
 from tests.support.server import RecordingServer
 from tests.support.workers import running_worker, service_available, wait_for_execution
 from workflows import services as workflow_services
 
 BROKERS = ["stub", "redis", "rabbitmq"]
+flush.install()
 _skipped_suites = set()
 _ran_suites = set()
 
