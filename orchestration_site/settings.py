@@ -201,9 +201,11 @@ ORCHESTRATION = {
     "RECOVERY_STALE_MS": int(os.environ.get("RECOVERY_STALE_MS", "30000")),
     # How often each worker process sweeps (0: never; `manage.py recover_executions` still works).
     "RECOVERY_INTERVAL_MS": int(os.environ.get("RECOVERY_INTERVAL_MS", "15000")),
-    # Limits: items of one FOR_EACH, and the size of one step's rendered config (bytes of JSON).
+    # Limits: items of one FOR_EACH, the size of one step's rendered config, and of one step's
+    # output (a container's: its steps' outputs together), in bytes of JSON.
     "MAX_FOR_EACH_ITEMS": int(os.environ.get("MAX_FOR_EACH_ITEMS", "10000")),
     "MAX_RENDERED_BYTES": int(os.environ.get("MAX_RENDERED_BYTES", str(1_000_000))),
+    "MAX_OUTPUT_BYTES": int(os.environ.get("MAX_OUTPUT_BYTES", str(4_000_000))),
     # A step whose worker died is run again up to max(its maxAttempts, this) attempts.
     "WORKER_LOST_ATTEMPTS": int(os.environ.get("WORKER_LOST_ATTEMPTS", "3")),
 }

@@ -21,8 +21,8 @@ from functools import cached_property
 
 from django.conf import settings
 from django.db import DataError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q, Sum, TextField
+from django.db.models.functions import Cast, Coalesce, Length
 from django.utils import timezone
 
 from breakers.services import BreakerOpen, breaker_acquire, breaker_record, breaker_release
@@ -505,6 +505,13 @@ def counted_lookup(lookup, limit):
     return counted
 
 
+def _check_output_size(output, what):
+    """Refuse an output past MAX_OUTPUT_BYTES: steps that copy what came before could double it each time."""
+    limit = options()["MAX_OUTPUT_BYTES"]
+    if output is not None and (size := len(json.dumps(output, ensure_ascii=False, default=str))) > limit:
+        raise StepError(LIMIT_EXCEEDED, f"{what} is {size} bytes of JSON; at most {limit} (MAX_OUTPUT_BYTES).")
+
+
 def _default_service_id(execution):
     """An orchestration request may name its service once, in context.serviceId."""
     if execution.workflow_id is None and isinstance(execution.input, dict):
@@ -594,6 +601,7 @@ def execute(row):
             guard=_breaker_guard(secrets, getattr(row, "prefetched", None)),
         )
         outcome = handler.execute(invocation)
+        _check_output_size(getattr(outcome, "output", None), f"The output of {row.step_id!r}")
     except StepError as error:
         outcome = Failed(error)
     except (OperationalError, InterfaceError):
@@ -1050,8 +1058,14 @@ def _children_results(parent):
         .exclude(status=S.SKIPPED)
         .exclude(state__has_key="handlerFor")
         .order_by("item_index", "created_at")
-        .values_list("step_id", "item_index", "status", "output", "state")
     )
+    # Measured in the database first: 10,000 items of a few MB each would not fit in a worker.
+    size = children.aggregate(size=Sum(Length(Cast("output", TextField()))))["size"] or 0
+    limit = options()["MAX_OUTPUT_BYTES"]
+    if size > limit:
+        message = f"The outputs of {parent.step_id!r}'s steps come to {size} bytes; at most {limit} (MAX_OUTPUT_BYTES)."
+        raise StepError(LIMIT_EXCEEDED, message)
+    children = children.values_list("step_id", "item_index", "status", "output", "state")
     return [
         ChildResult(step_id, index, status == S.COMPLETED or bool(state.get("handled")), output)
         for step_id, index, status, output, state in children
@@ -1098,30 +1112,36 @@ def _join(child, *, succeeded, error=None):
     if not join.done:
         return to_run
     if join.error:
-        now = timezone.now()
-        secrets = _secrets()
-        if detached:
-            end_execution(parent.execution, S.FAILED, join.error, step_id=parent.step_id)
-            return []
-        StepExecution.objects.filter(pk=parent.pk).update(
-            status=S.FAILED,
-            completed_at=now,
-            duration=_duration_ms(parent, now),
-            state={**join.state, "error": mask(join.error.as_dict(), secrets)},
-            **_error_fields(join.error, secrets),
-        )
-        parent.status = S.FAILED
-        parent.state = {**join.state, "error": join.error.as_dict()}
-        # Children not yet started will never run now.
-        descendants(parent.execution, parent.key).filter(status__in=RUNNABLE).update(
-            status=S.CANCELLED, completed_at=now
-        )
-        return to_run + _advance(parent, succeeded=False, error=join.error)
+        return to_run + _fail_container(parent, join.error, detached)
     return to_run + _complete_container(parent, handler, config, detached=detached)
 
 
+def _fail_container(parent, error, detached):
+    now = timezone.now()
+    secrets = _secrets()
+    if detached:
+        end_execution(parent.execution, S.FAILED, error, step_id=parent.step_id)
+        return []
+    StepExecution.objects.filter(pk=parent.pk).update(
+        status=S.FAILED,
+        completed_at=now,
+        duration=_duration_ms(parent, now),
+        state={**parent.state, "error": mask(error.as_dict(), secrets)},
+        **_error_fields(error, secrets),
+    )
+    parent.status = S.FAILED
+    parent.state = {**parent.state, "error": error.as_dict()}
+    # Children not yet started will never run now.
+    descendants(parent.execution, parent.key).filter(status__in=RUNNABLE).update(status=S.CANCELLED, completed_at=now)
+    return _advance(parent, succeeded=False, error=error)
+
+
 def _complete_container(parent, handler, config, detached=False):
-    completed = handler.collect_output(config, parent.state, _children_results(parent))
+    try:
+        completed = handler.collect_output(config, parent.state, _children_results(parent))
+        _check_output_size(completed.output, f"The output of {parent.step_id!r}")
+    except StepError as error:
+        return _fail_container(parent, error, detached)
     now = timezone.now()
     fields = {"output": completed.output, "variables": completed.variables, "logs": parent.logs + completed.logs}
     if not detached:

@@ -99,6 +99,38 @@ def test_one_large_value_substituted_in_many_places_stops_while_rendering(worker
     assert server.requests == []
 
 
+def copy(step_id, path):
+    return {"id": step_id, "type": "DATA_TRANSFORM", "config": {"inputVariable": path, "transformations": []}}
+
+
+def test_a_step_output_over_the_limit_fails_the_step_and_is_not_stored(worker, run_workflow):
+    with limits(MAX_OUTPUT_BYTES=10_000):
+        execution = run_workflow([copy("copy", "input.blob")], input={"blob": "b" * 20_000})
+
+    assert execution.status == "FAILED"
+    assert execution.error_type == "LIMIT_EXCEEDED"
+    record = steps_of(execution)["copy"]
+    assert (record.status, record.output) == ("FAILED", None)
+    assert "The output of 'copy' is 20002 bytes of JSON; at most 10000 (MAX_OUTPUT_BYTES)" in record.error
+
+
+def test_a_loop_whose_items_outputs_add_up_past_the_limit_fails_without_loading_them(worker, run_workflow):
+    # Each item's output (4 kB) is within the limit; the 20 of them (80 kB) are not.
+    loop = {"id": "loop", "type": "FOR_EACH", "config": {"items": "input.items", "steps": ["copy"]}}
+    with limits(MAX_OUTPUT_BYTES=50_000):
+        execution = run_workflow(
+            [loop, copy("copy", "input.blob")], input={"items": list(range(20)), "blob": "b" * 4000}
+        )
+
+    assert execution.status == "FAILED"
+    assert execution.error_type == "LIMIT_EXCEEDED"
+    records = steps_of(execution)
+    assert records["loop"].status == "FAILED"
+    assert "The outputs of 'loop''s steps come to" in records["loop"].error
+    assert "MAX_OUTPUT_BYTES" in records["loop"].error
+    assert execution.steps_executed.filter(step_id="copy", status="COMPLETED").count() == 20
+
+
 def workflow(steps):
     return {"name": "x", "category": "c", "steps": steps}
 
