@@ -184,6 +184,7 @@ def secret_strings(value):
 
 # A shorter secret would be masked wherever its letters occur, mangling records and log lines.
 MIN_SECRET_LENGTH = 4
+MAX_SECRET_STRINGS = 50
 
 
 def secret_value_problem(value):
@@ -193,6 +194,9 @@ def secret_value_problem(value):
         return "A secret must hold a non-empty string or a number."
     if any(len(text) < MIN_SECRET_LENGTH for text in strings):
         return f"Each string or number in a secret must be at least {MIN_SECRET_LENGTH} characters long."
+    if len(strings) > MAX_SECRET_STRINGS:
+        # Every string is looked for in every record and log line, in every process.
+        return f"A secret holds at most {MAX_SECRET_STRINGS} strings and numbers; this one holds {len(strings)}."
     return None
 
 

@@ -125,6 +125,20 @@ def test_a_public_value_cannot_become_a_secret_too_short_to_mask_safely(api):
     assert entry("flag").is_secret is False
 
 
+def test_a_secret_holding_more_strings_than_can_be_masked_cheaply_is_refused(api):
+    # Each string is looked for in every record and log line: 5,000 made every step take seconds.
+    value = [f"token-{n:04d}" for n in range(51)]
+
+    response = api.post(URL, {"key": "many", "value": value, "isSecret": True}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"path": "value", "message": "A secret holds at most 50 strings and numbers; this one holds 51."}
+    ]
+    assert not ConfigEntry.objects.exists()
+    assert create(api, key="many", value=value[:50], isSecret=True)["isSecret"] is True
+
+
 def test_a_stored_short_secret_keeps_its_value_when_only_its_description_changes(api):
     ConfigEntry.objects.create(key="legacy", value="ab", is_secret=True)  # saved before the rule
 
