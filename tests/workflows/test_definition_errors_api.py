@@ -423,6 +423,20 @@ CASES = [
         "Repeats too much",
     ),
     (
+        "VALIDATION patterns that together weigh more than a workflow's",
+        workflow(
+            {
+                "id": "v",
+                "type": "VALIDATION",
+                "config": {
+                    "rules": [{"field": "x", "type": "pattern", "pattern": f"a{{{19990 - n}}}"} for n in range(6)]
+                },
+            }
+        ),
+        "steps[0].config.rules[5].pattern",
+        "The patterns up to here weigh 119,931 nodes; a workflow's, 100,000.",
+    ),
+    (
         "DATA_TRANSFORM unknown operation",
         workflow(
             {

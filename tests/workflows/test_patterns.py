@@ -31,6 +31,7 @@ TOO_HEAVY = [
     r"(a)(?(1)(?:b{200}){200}|c)",
     r"(?V1)[[a-z]--[aeiou]]{30000}",
     r"(?fi)[\x00-\U0010ffff]{19990}",  # full case folding makes each set a choice of 105 strings
+    r"\X{19990}",  # a grapheme cluster weighs eight
     "(?x) (?:a{1000} # a comment's ( hides nothing\n ){1000}",
 ]
 
@@ -56,6 +57,7 @@ AT_THE_LIMIT = [
     r"(?i)(?:[a-z]{140}){140}",
     r"(?fi)[\x00-\U0010ffff]{150}",
     r"(?:(?:a{5}){5}){5}" * 40,
+    r"\X{2400}",
 ]
 
 

@@ -15,6 +15,11 @@ from regex import _regex_core  # what regex.compile runs before compiling; the v
 MAX_PATTERN_LENGTH = 1000
 CACHED_PATTERN_WEIGHT = 2_000
 MAX_PATTERN_WEIGHT = 20_000  # about 20 ms to compile here; `^\d{5}(-\d{4})?$` weighs 18
+MAX_DEFINITION_PATTERN_WEIGHT = 100_000  # all of one definition's patterns, compiled when it is saved
+
+
+# A grapheme cluster (\X) compiles to about eight times the time and memory of a character.
+HEAVY_NODES = {_regex_core.Grapheme: 8}
 
 
 class PatternError(ValueError):
@@ -64,7 +69,7 @@ def pattern_weight(pattern, *, limit=MAX_PATTERN_WEIGHT):
     total, stack = 0, [(_optimised(pattern), 1)]
     while stack and total <= limit:
         node, times = stack.pop()
-        total += times
+        total += times * HEAVY_NODES.get(type(node), 1)
         if isinstance(node, _regex_core.GreedyRepeat):  # lazy and possessive repeats too
             times *= max(node.min_count, node.max_count or 0, 1)
         stack.extend((child, times) for child in _children(node))
@@ -72,7 +77,8 @@ def pattern_weight(pattern, *, limit=MAX_PATTERN_WEIGHT):
 
 
 @lru_cache(maxsize=1024)
-def _weight(pattern):
+def weigh(pattern):
+    """pattern_weight, or PatternError when `pattern` does not parse."""
     try:
         return pattern_weight(pattern)
     except (regex.error, ValueError) as exc:  # ValueError: flags that exclude each other, (?au)
@@ -94,7 +100,7 @@ def compile_pattern(pattern):
     """
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise PatternError(f"Longer than {MAX_PATTERN_LENGTH} characters.")
-    weight = _weight(pattern)
+    weight = weigh(pattern)
     if weight > MAX_PATTERN_WEIGHT:
         raise PatternError(
             f"Repeats too much: compiled, it would pass {MAX_PATTERN_WEIGHT:,} nodes (counted repeats multiply)."

@@ -10,7 +10,7 @@ from django.conf import settings
 from jsonschema import Draft202012Validator
 
 from workflows.definition.graph import child_ids, find_cycle, nested_ids
-from workflows.definition.patterns import PatternError, compile_pattern
+from workflows.definition.patterns import MAX_DEFINITION_PATTERN_WEIGHT, PatternError, compile_pattern, weigh
 from workflows.definition.schema import (
     ERROR_HANDLER,
     MAX_WAIT_MS,
@@ -156,15 +156,20 @@ def _url_errors(step, here):
     return []
 
 
-def _pattern_errors(pattern, path):
+def _pattern_errors(pattern, path, spent):
+    """Compile `pattern`, adding its weight to `spent` ([total]): saving compiles every pattern."""
     try:
         compile_pattern(pattern)
     except PatternError as problem:
         return [{"path": path, "message": str(problem)}]
+    spent[0] += weigh(pattern)
+    if spent[0] > MAX_DEFINITION_PATTERN_WEIGHT:
+        message = f"The patterns up to here weigh {spent[0]:,} nodes; a workflow's, {MAX_DEFINITION_PATTERN_WEIGHT:,}."
+        return [{"path": path, "message": message}]
     return []
 
 
-def _condition_value_errors(step, here):
+def _condition_value_errors(step, here, spent):
     """CONDITIONAL regex and in/not_in values that could never work, refused at save.
 
     A pattern made by a template is checked the same way when the step runs.
@@ -175,7 +180,7 @@ def _condition_value_errors(step, here):
         if condition["operator"] == "regex" and not isinstance(value, str):
             errors.append({"path": path, "message": "Operator regex needs a pattern string."})
         elif condition["operator"] == "regex" and "{{" not in value:
-            errors += _pattern_errors(value, path)
+            errors += _pattern_errors(value, path, spent)
         if condition["operator"] in ("in", "not_in") and not isinstance(value, (list, str, dict)):
             errors.append({"path": path, "message": f"Operator {condition['operator']} needs a list."})
     return errors
@@ -223,6 +228,7 @@ def _step_errors(steps, error_handlers, prefix=""):
     """Check each step's config against its type, then every reference between steps."""
     errors = []
     positions = {}
+    spent_on_patterns = [0]
     for index, step in enumerate(steps):
         if not _single_step_validator.is_valid(step):
             continue  # its own errors are reported by the envelope schema
@@ -241,11 +247,11 @@ def _step_errors(steps, error_handlers, prefix=""):
         if step["type"] == "WAIT" and not config_errors:
             errors += _wait_errors(step, here)
         if step["type"] == "CONDITIONAL" and not config_errors:
-            errors += _condition_value_errors(step, here)
+            errors += _condition_value_errors(step, here, spent_on_patterns)
         if step["type"] == "VALIDATION" and not config_errors:
             for k, rule in enumerate(step["config"]["rules"]):
                 if rule["type"] == "pattern":
-                    errors += _pattern_errors(rule["pattern"], f"{here}.config.rules[{k}].pattern")
+                    errors += _pattern_errors(rule["pattern"], f"{here}.config.rules[{k}].pattern", spent_on_patterns)
 
     def check_ref(ref, path):
         if ref not in positions:
