@@ -54,10 +54,23 @@ def badge(status):
     )
 
 
+MAX_SHOWN_CHARS = 20_000
+MAX_SHOWN_STEPS = 500
+
+
 def pretty(value):
-    return format_html(
-        "<pre style='white-space:pre-wrap;max-width:60em'>{}</pre>", json.dumps(value, indent=2, default=str)
-    )
+    """A value as indented JSON, cut at MAX_SHOWN_CHARS (the API has it whole).
+
+    Indenting costs depth × lines: a value nested hundreds deep is shown compact.
+    """
+    text = json.dumps(value, default=str)
+    if len(text) <= MAX_SHOWN_CHARS:
+        indented = json.dumps(value, indent=2, default=str)
+        text = indented if len(indented) <= 4 * MAX_SHOWN_CHARS else text
+    if len(text) > MAX_SHOWN_CHARS:
+        more = len(text) - MAX_SHOWN_CHARS
+        text = f"{text[:MAX_SHOWN_CHARS]}\n… {more:,} more characters (the API shows the whole value)"
+    return format_html("<pre style='white-space:pre-wrap;max-width:60em'>{}</pre>", text)
 
 
 def detail_text(detail):
@@ -197,7 +210,9 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
     def live_context(self, request, execution):
         """What the live part of an execution's page shows: status, actions, timeline and steps."""
         now = timezone.now()
-        steps = list(StepExecution.objects.filter(execution_id=execution.pk).order_by("created_at", "item_index"))
+        records = StepExecution.objects.filter(execution_id=execution.pk)
+        steps = list(records.order_by("created_at", "item_index")[:MAX_SHOWN_STEPS])
+        steps_total = len(steps) if len(steps) < MAX_SHOWN_STEPS else records.count()
         secrets = current_secrets()
         for step in steps:
             step.shown = {name: pretty(mask(getattr(step, name), secrets)) for name in ("input", "output", "logs")}
@@ -220,6 +235,7 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
             "operations": allowed,
             "timeline": timeline_of(steps, start=execution.started_at, end=execution.completed_at or now),
             "steps": steps,
+            "steps_total": steps_total,
         }
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -49,6 +49,23 @@ def _unstorable_string(data):
     return None
 
 
+def nests_deeper_than(value, limit):
+    """Return True when `value` nests deeper than `limit` (iteratively, so it cannot recurse)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
+
+
+MAX_BODY_DEPTH = 32
+
+
 class UnsafeJSON(ValueError):
     """Text that parses as JSON but holds what cannot be stored (NUL, an unpaired surrogate) or nests too deep."""
 
@@ -66,6 +83,8 @@ def safe_loads(text):
         raise UnsafeJSON("JSON nested too deeply.") from None
     if "\\u" in text and (problem := _unstorable_string(data)):
         raise UnsafeJSON(problem)
+    if nests_deeper_than(data, MAX_BODY_DEPTH):
+        raise UnsafeJSON(f"Nested deeper than {MAX_BODY_DEPTH} levels.")
     return data
 
 

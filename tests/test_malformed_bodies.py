@@ -267,3 +267,17 @@ def test_unicode_text_is_stored_and_returned_intact(api, targets):
 
     assert response.status_code == 201
     assert api.get(f"/api/v1/workflows/{response.json()['id']}").json()["name"] == "Zürich → 東京 🚀"
+
+
+def test_an_execution_input_nested_deeper_than_the_limit_is_a_400_and_starts_nothing(api, make_workflow):
+
+    workflow = make_workflow([{"id": "w", "type": "WAIT", "config": {"duration": 1}}])
+    deep = "bottom"
+    for _ in range(40):
+        deep = [deep]
+
+    response = api.post(f"/api/v1/workflows/{workflow.pk}/execute", {"input": {"deep": deep}}, format="json")
+
+    assert response.status_code == 400
+    assert "Nested deeper than 32 levels." in str(response.json())
+    assert not WorkflowExecution.objects.exists()

@@ -9,6 +9,7 @@ from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 from django.conf import settings
 from jsonschema import Draft202012Validator
 
+from orchestration_site.parsers import nests_deeper_than
 from workflows.definition.graph import child_ids, find_cycle, nested_ids
 from workflows.definition.patterns import MAX_DEFINITION_PATTERN_WEIGHT, PatternError, compile_pattern, weigh
 from workflows.definition.schema import (
@@ -210,20 +211,6 @@ def _wait_errors(step, here):
     return []
 
 
-def _depth(value, limit):
-    """Return True when `value` nests deeper than `limit` (iteratively, so it cannot recurse)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
-    return False
-
-
 def _step_errors(steps, error_handlers, prefix=""):
     """Check each step's config against its type, then every reference between steps."""
     errors = []
@@ -395,7 +382,7 @@ def validate_definition(data, *, required=("name", "category", "steps")):
     """Validate a whole workflow payload; raise DefinitionError listing every problem."""
     if not isinstance(data, dict):
         raise DefinitionError([{"path": "", "message": "Expected a JSON object."}])
-    if _depth(data, MAX_DEPTH):
+    if nests_deeper_than(data, MAX_DEPTH):
         raise DefinitionError([{"path": "", "message": f"Nested deeper than {MAX_DEPTH} levels."}])
     if too_many := _too_many_steps(data.get("steps"), ""):
         raise DefinitionError(too_many)  # before the schema: its checks grow with the count
@@ -412,9 +399,9 @@ def validate_definition(data, *, required=("name", "category", "steps")):
 
 def validate_steps(steps, error_handlers=None, *, prefix=""):
     """Validate a list of steps on its own (orchestration requests); raise DefinitionError."""
-    if _depth(steps, MAX_DEPTH):
+    if nests_deeper_than(steps, MAX_DEPTH):
         raise DefinitionError([{"path": f"{prefix}steps", "message": f"Nested deeper than {MAX_DEPTH} levels."}])
-    if _depth(error_handlers, MAX_DEPTH):
+    if nests_deeper_than(error_handlers, MAX_DEPTH):
         raise DefinitionError(
             [{"path": f"{prefix}errorHandlers", "message": f"Nested deeper than {MAX_DEPTH} levels."}]
         )
