@@ -75,6 +75,25 @@ def test_the_diff_page_shows_the_change_escaped(staff, workflow):
     assert "diff_chg" in html or "diff_sub" in html
 
 
+def test_a_long_changed_block_is_shown_as_a_unified_diff_escaped_and_quickly(staff, db):
+    # Side by side, 480 changed lines cost HtmlDiff 40 s and then a RecursionError (a 500).
+    def steps(suffix):
+        body = ["q" * 40 + f"{n:06d}{suffix}" for n in range(480)]
+        return [{"id": "post", "type": "HTTP_REQUEST", "config": {"url": "https://x.test/<in>", "body": body}}]
+
+    workflow = services.workflow_create(data={"name": "Long", "category": "t", "steps": steps("")})
+    services.workflow_update(workflow=workflow, data={"steps": steps("z")}, partial=True)
+
+    response = staff.get(f"{BASE}/{workflow.pk}/versions/diff/", {"from": 1, "to": 2})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "version-diff-unified" in html
+    assert "-          &quot;" + "q" * 40 + "000479&quot;" in html
+    assert "+          &quot;" + "q" * 40 + "000479z&quot;" in html
+    assert "x.test/&lt;in&gt;" in html and "<in>" not in html
+
+
 def test_the_diff_page_defaults_to_the_last_two_and_404s_unknown_versions(staff, workflow):
     assert "Version 1" in staff.get(f"{BASE}/{workflow.pk}/versions/diff/").content.decode()
     assert staff.get(f"{BASE}/{workflow.pk}/versions/diff/", {"from": 7, "to": 2}).status_code == 404
