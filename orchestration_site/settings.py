@@ -204,6 +204,8 @@ ORCHESTRATION = {
     # Limits: items of one FOR_EACH, the size of one step's rendered config, and of one step's
     # output (a container's: its steps' outputs together), in bytes of JSON.
     "MAX_FOR_EACH_ITEMS": int(os.environ.get("MAX_FOR_EACH_ITEMS", "10000")),
+    # Loops inside loops multiply: the product of their item counts.
+    "MAX_NESTED_ITEMS": int(os.environ.get("MAX_NESTED_ITEMS", "100000")),
     "MAX_RENDERED_BYTES": int(os.environ.get("MAX_RENDERED_BYTES", str(1_000_000))),
     "MAX_OUTPUT_BYTES": int(os.environ.get("MAX_OUTPUT_BYTES", str(4_000_000))),
     # A step whose worker died is run again up to max(its maxAttempts, this) attempts.

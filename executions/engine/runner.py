@@ -512,6 +512,24 @@ def _check_output_size(output, what):
         raise StepError(LIMIT_EXCEEDED, f"{what} is {size} bytes of JSON; at most {limit} (MAX_OUTPUT_BYTES).")
 
 
+def _check_nested_items(row, count):
+    """Refuse a FOR_EACH whose items, times those of the loops around it, pass MAX_NESTED_ITEMS.
+
+    Each loop is within MAX_FOR_EACH_ITEMS, but two nested ones of 10,000 would make 10^8 records.
+    """
+    limit = options()["MAX_NESTED_ITEMS"]
+    total, parent_id = count, row.parent_id
+    while parent_id is not None and total <= limit:
+        parent_id, step_type, items = (
+            StepExecution.objects.filter(pk=parent_id).values_list("parent_id", "step_type", "state__total").get()
+        )
+        if step_type == "FOR_EACH" and isinstance(items, int):
+            total *= max(items, 1)
+    if total > limit:
+        message = f"With the loops around it, this FOR_EACH makes {total} items; at most {limit} (MAX_NESTED_ITEMS)."
+        raise StepError(LIMIT_EXCEEDED, message)
+
+
 def _default_service_id(execution):
     """An orchestration request may name its service once, in context.serviceId."""
     if execution.workflow_id is None and isinstance(execution.input, dict):
@@ -602,6 +620,8 @@ def execute(row):
         )
         outcome = handler.execute(invocation)
         _check_output_size(getattr(outcome, "output", None), f"The output of {row.step_id!r}")
+        if isinstance(outcome, Fork) and row.parent_id and hasattr(outcome, "items"):
+            _check_nested_items(row, len(outcome.items))
     except StepError as error:
         outcome = Failed(error)
     except (OperationalError, InterfaceError):

@@ -131,6 +131,33 @@ def test_a_loop_whose_items_outputs_add_up_past_the_limit_fails_without_loading_
     assert execution.steps_executed.filter(step_id="copy", status="COMPLETED").count() == 20
 
 
+def nested_loops():
+    return [
+        {"id": "outer", "type": "FOR_EACH", "config": {"items": "input.carriers", "steps": ["inner"]}},
+        {"id": "inner", "type": "FOR_EACH", "config": {"items": "input.leads", "steps": ["pick"]}},
+        {
+            "id": "pick",
+            "type": "DATA_TRANSFORM",
+            "config": {"inputVariable": "item", "transformations": []},
+        },
+    ]
+
+
+@pytest.mark.parametrize(("limit", "status"), [(25, "COMPLETED"), (24, "FAILED")])
+def test_loops_inside_loops_are_limited_by_the_product_of_their_items(worker, run_workflow, limit, status):
+    with limits(MAX_NESTED_ITEMS=limit):
+        execution = run_workflow(nested_loops(), input={"carriers": [1, 2, 3, 4, 5], "leads": [1, 2, 3, 4, 5]})
+
+    assert execution.status == status, execution.error
+    picks = execution.steps_executed.filter(step_id="pick").count()
+    if status == "COMPLETED":
+        assert picks == 25
+    else:
+        assert execution.error_type == "LIMIT_EXCEEDED"
+        assert "this FOR_EACH makes 25 items; at most 24 (MAX_NESTED_ITEMS)" in execution.error
+        assert picks == 0
+
+
 def workflow(steps):
     return {"name": "x", "category": "c", "steps": steps}
 
