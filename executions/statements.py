@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 
+from django.conf import settings
 from django.db import connection
 
 from breakers.models import CircuitBreaker
@@ -346,12 +347,19 @@ def _complete_and_finish_sql(update_names):
         f" {completed_at} AS completed_at FROM {step_table}"
         f" WHERE {execution} = %s AND {scope} = '' AND {status} = %s AND {pk} <> %s"
         f" UNION ALL SELECT %s::varchar, %s::jsonb, %s::jsonb, %s::timestamptz),"
+        # Past MAX_RUN_OUTPUT_BYTES the results are left in their step records, as in execution_output().
+        f" sized AS (SELECT COALESCE(sum(COALESCE(octet_length(output::text), 0)"
+        f" + COALESCE(octet_length(variables::text), 0)), 0) AS bytes"
+        f" FROM results),"
         f" finished AS (UPDATE {run_table} SET {run['status']} = %s, {run['completed_at']} = %s::timestamptz,"
-        f" {run['current_step_id']} = NULL, {duration} = %s::integer, {run_output} = jsonb_build_object("
+        f" {run['current_step_id']} = NULL, {duration} = %s::integer, {run_output} = CASE"
+        f" WHEN (SELECT bytes FROM sized) > %s THEN jsonb_build_object('steps', '{{}}'::jsonb,"
+        f" 'variables', '{{}}'::jsonb, 'omitted', jsonb_build_object('totalBytes', (SELECT bytes FROM sized),"
+        f" 'limitBytes', %s::bigint)) ELSE jsonb_build_object("
         f"'steps', (SELECT COALESCE(jsonb_object_agg(step_id, output ORDER BY completed_at), '{{}}') FROM results),"
         f" 'variables', (SELECT COALESCE(jsonb_object_agg(v.key, v.value ORDER BY r.completed_at), '{{}}')"
         f" FROM results AS r, jsonb_each(CASE WHEN jsonb_typeof(r.variables) = 'object'"
-        f" THEN r.variables ELSE '{{}}' END) AS v))"
+        f" THEN r.variables ELSE '{{}}' END) AS v)) END"
         f" WHERE {run['id']} = %s AND {run['status']} = %s AND EXISTS (SELECT 1 FROM done)"
         f" RETURNING {run_output}::text AS output)"
         f" SELECT (SELECT count(*) FROM done), (SELECT output FROM finished)"
@@ -372,7 +380,8 @@ def complete_and_finish(row, fields, duration, open_statuses):
     params += [row.execution_id, S.COMPLETED, row.pk, row.step_id]
     params += [output_field.get_db_prep_save(fields["output"], connection)]
     params += [variables_field.get_db_prep_save(fields["variables"], connection), fields["completed_at"]]
-    params += [S.COMPLETED, fields["completed_at"], duration, row.execution_id, S.RUNNING]
+    limit = settings.ORCHESTRATION["MAX_RUN_OUTPUT_BYTES"]
+    params += [S.COMPLETED, fields["completed_at"], duration, limit, limit, row.execution_id, S.RUNNING]
     with connection.cursor() as cursor:
         _execute(cursor, _complete_and_finish_sql(tuple(fields)), params)
         done, output = cursor.fetchone()

@@ -208,6 +208,8 @@ ORCHESTRATION = {
     "MAX_NESTED_ITEMS": int(os.environ.get("MAX_NESTED_ITEMS", "100000")),
     "MAX_RENDERED_BYTES": int(os.environ.get("MAX_RENDERED_BYTES", str(1_000_000))),
     "MAX_OUTPUT_BYTES": int(os.environ.get("MAX_OUTPUT_BYTES", str(4_000_000))),
+    # The run's output (every top-level step's): past it, the results stay in their step records.
+    "MAX_RUN_OUTPUT_BYTES": int(os.environ.get("MAX_RUN_OUTPUT_BYTES", str(16_000_000))),
     # A step whose worker died is run again up to max(its maxAttempts, this) attempts.
     "WORKER_LOST_ATTEMPTS": int(os.environ.get("WORKER_LOST_ATTEMPTS", "3")),
 }

@@ -1188,12 +1188,17 @@ def _execution_status(execution):
 
 
 def execution_output(execution):
-    """The run's result: every top-level step's output and the variables it set."""
-    rows = (
-        StepExecution.objects.filter(execution_id=execution.pk, scope="", status=S.COMPLETED)
-        .order_by("completed_at")
-        .values_list("step_id", "output", "variables")
-    )
+    """The run's result: every top-level step's output and the variables it set.
+
+    Past MAX_RUN_OUTPUT_BYTES (measured in the database) they stay in their step records only.
+    """
+    rows = StepExecution.objects.filter(execution_id=execution.pk, scope="", status=S.COMPLETED)
+    limit = options()["MAX_RUN_OUTPUT_BYTES"]
+    sizes = [Coalesce(Length(Cast(name, TextField())), 0) for name in ("output", "variables")]
+    size = rows.aggregate(size=Sum(sizes[0] + sizes[1], default=0))["size"]
+    if size > limit:
+        return {"steps": {}, "variables": {}, "omitted": {"totalBytes": size, "limitBytes": limit}}
+    rows = rows.order_by("completed_at").values_list("step_id", "output", "variables")
     steps, variables = {}, {}
     for step_id, output, step_variables in rows:
         steps[step_id] = output

@@ -131,6 +131,25 @@ def test_a_loop_whose_items_outputs_add_up_past_the_limit_fails_without_loading_
     assert execution.steps_executed.filter(step_id="copy", status="COMPLETED").count() == 20
 
 
+@pytest.mark.parametrize("last", ["copy", "loop"], ids=["a step ends it", "a container ends it"])
+def test_a_run_whose_results_add_up_past_the_limit_keeps_them_in_the_step_records(worker, run_workflow, last):
+    # Each result (about 4 kB) is within MAX_OUTPUT_BYTES; the run's output would hold all of them.
+    steps = [copy("first", "input.blob"), copy("second", "input.blob")]
+    if last == "loop":
+        steps += [
+            {"id": "loop", "type": "FOR_EACH", "config": {"items": "input.items", "steps": ["pick"]}},
+            copy("pick", "item"),
+        ]
+    with limits(MAX_RUN_OUTPUT_BYTES=5_000):
+        execution = run_workflow(steps, input={"blob": "b" * 4000, "items": [1]})
+
+    assert execution.status == "COMPLETED", execution.error
+    assert (execution.output["steps"], execution.output["variables"]) == ({}, {})
+    assert execution.output["omitted"]["limitBytes"] == 5_000
+    assert execution.output["omitted"]["totalBytes"] > 8_000
+    assert steps_of(execution)["second"].output == "b" * 4000
+
+
 def nested_loops():
     return [
         {"id": "outer", "type": "FOR_EACH", "config": {"items": "input.carriers", "steps": ["inner"]}},
