@@ -9,7 +9,7 @@ from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 from django.conf import settings
 from jsonschema import Draft202012Validator
 
-from orchestration_site.parsers import nests_deeper_than
+from orchestration_site.parsers import MAX_BODY_DEPTH, nests_deeper_than
 from workflows.definition.graph import child_ids, find_cycle, nested_ids
 from workflows.definition.patterns import MAX_DEFINITION_PATTERN_WEIGHT, PatternError, compile_pattern, weigh
 from workflows.definition.schema import (
@@ -24,7 +24,7 @@ from workflows.definition.schema import (
     wait_until,
 )
 
-MAX_DEPTH = 32
+MAX_DEPTH = MAX_BODY_DEPTH  # a definition from the admin or an import, as an API body
 
 _workflow_validator = Draft202012Validator(WORKFLOW)
 _step_validator = Draft202012Validator({"type": "array", "items": STEP})
