@@ -262,6 +262,20 @@ def step_with_run(row_id):
 
 
 @cache
+def _execution_sql():
+    columns = ", ".join(_column(WorkflowExecution, field.name) for field in WorkflowExecution._meta.concrete_fields)
+    return f"SELECT {columns} FROM {_table(WorkflowExecution)} WHERE {_column(WorkflowExecution, 'id')} = %s"  # noqa: S608
+
+
+def execution(execution_id):
+    """The execution's record (as the ORM reads it), or None."""
+    with connection.cursor() as cursor:
+        _execute(cursor, _execution_sql(), [execution_id])
+        values = cursor.fetchone()
+    return None if values is None else _instance(WorkflowExecution, WorkflowExecution._meta.concrete_fields, values)
+
+
+@cache
 def _claim_sql():
     step = {name: _column(StepExecution, name) for name in ("id", "status", "started_at", "scheduled_at")}
     lease = _column(StepExecution, "lease_expires_at")

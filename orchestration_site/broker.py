@@ -12,6 +12,7 @@ import redis
 from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.common import compute_backoff, q_name
 from dramatiq.middleware import Middleware
+from redis.exceptions import NoScriptError
 
 logger = logging.getLogger(__name__)
 
@@ -109,50 +110,82 @@ class WakingRedisBroker(RedisBroker):
         return f"{self.namespace}:wake:{queue_name}"
 
     def enqueue(self, message, *, delay=None):
-        message = super().enqueue(message, delay=delay)
-        try:
-            self.client.publish(self.wake_channel(message.queue_name), b"")
-        except redis.RedisError:
-            logger.debug("Wake-up for %s not published", message.queue_name, exc_info=True)
-        return message
+        return self._enqueue_in_one_write([(message, delay)])[0]
 
     def enqueue_many(self, messages):
-        """Enqueue messages in one pipeline with one wake-up per queue.
+        """Enqueue messages in one round trip, with one wake-up per queue."""
+        return self._enqueue_in_one_write([(message, None) for message in messages])
 
-        Each message goes through Dramatiq's own enqueue (ids, middleware), whose script call
-        is queued on the pipeline instead of sent. Nothing is sent before `execute`: the check
-        that Redis holds the script, then every command in one write. The pipeline is not a
-        transaction: when it fails, some messages may have been enqueued and the others not,
-        and it raises as a failed enqueue would (the engine's recovery sweep sends again what
-        was lost; a message sent twice is claimed once).
+    def _enqueue_in_one_write(self, sends):
+        """Enqueue (message, delay) pairs and wake their queues' consumers, in one write.
+
+        Each message goes through Dramatiq's own enqueue (ids, delays, middleware), whose script
+        call is queued on a pipeline instead of sent; the wake-ups follow it. The pipeline is
+        not a transaction: when it fails, some messages may have been enqueued and the others
+        not, and it raises as a failed enqueue would (the engine's recovery sweep sends again
+        what was lost; a message sent twice is claimed once). A lost wake-up costs only the
+        consumer's back-off.
         """
+        script = self.scripts["dispatch"]
         pipeline = self.client.pipeline(transaction=False)
-        with self.scripts["dispatch"].queued_on(pipeline):
-            enqueued = [RedisBroker.enqueue(self, message) for message in messages]
-        for queue_name in sorted({message.queue_name for message in enqueued}):
+        with script.queued_on(pipeline) as calls:
+            enqueued = [RedisBroker.enqueue(self, message, delay=delay) for message, delay in sends]
+        queue_names = sorted({message.queue_name for message in enqueued})
+        for queue_name in queue_names:
             pipeline.publish(self.wake_channel(queue_name), b"")
-        pipeline.execute()
+        replies = pipeline.execute(raise_on_error=False)
+        dispatched = replies[: len(calls)]
+        for reply in dispatched:
+            if isinstance(reply, Exception) and not isinstance(reply, NoScriptError):
+                raise reply
+        unknown = [call for call, reply in zip(calls, dispatched, strict=True) if isinstance(reply, NoScriptError)]
+        if unknown:
+            # Redis lost the script (a restart, a flush) and ran none of these: the ordinary
+            # call loads it. Their wake-ups went out too early, so they go again.
+            for keys, args in unknown:
+                script.script(keys=keys, args=args)
+            for queue_name in queue_names:
+                self._wake(queue_name)
+        elif any(isinstance(reply, Exception) for reply in replies[len(calls) :]):
+            logger.debug("Wake-ups for %s not published", ", ".join(queue_names))
         return enqueued
+
+    def _wake(self, queue_name):
+        try:
+            self.client.publish(self.wake_channel(queue_name), b"")
+        except redis.RedisError:
+            logger.debug("Wake-up for %s not published", queue_name, exc_info=True)
 
 
 class _PipelinedScript:
-    """Dramatiq's dispatch script, called on this thread's pipeline while one is open."""
+    """Dramatiq's dispatch script, queued on this thread's pipeline while one is open.
+
+    Queued as a bare EVALSHA: a script called on a redis-py pipeline makes the pipeline ask
+    Redis first whether it holds the script, one more round trip on every send. The calls
+    queued are listed, for the sender to run again the ordinary way if Redis answers NOSCRIPT.
+    """
 
     def __init__(self, script):
         self.script = script
         self.local = threading.local()
 
     def __call__(self, keys=None, args=None, client=None):
-        return self.script(keys=keys, args=args, client=client or getattr(self.local, "pipeline", None))
+        pipeline = getattr(self.local, "pipeline", None)
+        if client is not None or pipeline is None:
+            return self.script(keys=keys, args=args, client=client)
+        keys, args = list(keys or []), list(args or [])
+        self.local.calls.append((keys, args))
+        return pipeline.evalsha(self.script.sha, len(keys), *keys, *args)
 
     @contextlib.contextmanager
     def queued_on(self, pipeline):
-        outer = getattr(self.local, "pipeline", None)
-        self.local.pipeline = pipeline
+        """Queue this thread's calls on `pipeline` meanwhile; yields the list of (keys, args) queued."""
+        outer = getattr(self.local, "pipeline", None), getattr(self.local, "calls", None)
+        self.local.pipeline, self.local.calls = pipeline, []
         try:
-            yield
+            yield self.local.calls
         finally:
-            self.local.pipeline = outer
+            self.local.pipeline, self.local.calls = outer
 
 
 # An idle subscription carries nothing: a ping this often finds a link that a proxy dropped.

@@ -97,6 +97,8 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "orchestration_site.postgresql"  # its health check costs no query
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Worker threads and the web server share the file: WAL lets readers run beside
     # one writer, IMMEDIATE takes the write lock up front so transactions never fail

@@ -67,20 +67,15 @@ def test_a_batch_of_sends_delivers_every_message(kind):
     assert sorted(received) == sorted(f"child-{i}" for i in range(12))
 
 
-def test_on_redis_a_batch_is_one_write_with_one_wake_up(redis_broker, monkeypatch):
-    broker, queue_name = redis_broker, "batch-round-trip"
-
-    @dramatiq.actor(broker=broker, queue_name=queue_name)
-    def noop(value):
-        pass
-
-    noop.send("loads the script")  # a first send may also have to load the script into Redis
+@contextlib.contextmanager
+def writes_and_wake_ups(broker, queue_name, monkeypatch):
+    """Yield (the writes this thread sends to Redis, the wake-ups published on the queue's channel)."""
     subscription = broker.client.pubsub(ignore_subscribe_messages=True)
     subscription.subscribe(broker.wake_channel(queue_name))
     while subscription.get_message(timeout=0.2) is not None:
         pass
     broker.client.ping()  # the subscription took the pooled connection: open the next one now
-    writes = []
+    writes, wake_ups = [], []
     send = redis.connection.AbstractConnection.send_packed_command
     this_thread = threading.get_ident()
 
@@ -91,17 +86,70 @@ def test_on_redis_a_batch_is_one_write_with_one_wake_up(redis_broker, monkeypatc
 
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
     try:
-        broker.enqueue_many([noop.message(i) for i in range(20)])
+        yield writes, wake_ups
         monkeypatch.undo()
-        # The pipeline's check that Redis holds the script, then every command in one write
-        # (one send each would be forty: the script call and its wake-up).
-        assert len(writes) == 2
-        assert queued(broker, queue_name) == 21
-        wake_ups = [subscription.get_message(timeout=1), subscription.get_message(timeout=0.2)]
-        assert [message["type"] for message in wake_ups if message] == ["message"]
+        while (message := subscription.get_message(timeout=0.3)) is not None:
+            wake_ups.append(message)
     finally:
         monkeypatch.undo()
         subscription.close()
+
+
+def test_on_redis_a_batch_is_one_write_with_one_wake_up(redis_broker, monkeypatch):
+    broker, queue_name = redis_broker, "batch-round-trip"
+
+    @dramatiq.actor(broker=broker, queue_name=queue_name)
+    def noop(value):
+        pass
+
+    noop.send("loads the script")  # a first send may also have to load the script into Redis
+    with writes_and_wake_ups(broker, queue_name, monkeypatch) as (writes, wake_ups):
+        broker.enqueue_many([noop.message(i) for i in range(20)])
+        # Every script call and the wake-up in one write (one send each would be forty, and
+        # redis-py's own pipeline would first ask whether Redis holds the script).
+        assert len(writes) == 1
+    assert queued(broker, queue_name) == 21
+    assert [message["type"] for message in wake_ups] == ["message"]
+
+
+def test_on_redis_one_send_is_one_write(redis_broker, monkeypatch):
+    broker, queue_name = redis_broker, "single-round-trip"
+
+    @dramatiq.actor(broker=broker, queue_name=queue_name)
+    def noop(value):
+        pass
+
+    noop.send("loads the script")
+    with writes_and_wake_ups(broker, queue_name, monkeypatch) as (writes, wake_ups):
+        noop.send("the message and its wake-up")
+        assert len(writes) == 1
+    assert queued(broker, queue_name) == 2
+    assert [message["type"] for message in wake_ups] == ["message"]
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["one send", "a batch"])
+def test_sends_after_redis_lost_its_scripts_load_them_and_are_delivered(redis_broker, batch):
+    broker, queue_name = redis_broker, "lost-script"
+    received = []
+    every_one = threading.Event()
+
+    @dramatiq.actor(broker=broker, queue_name=queue_name)
+    def collect(value):
+        received.append(value)
+        if len(received) == 3:
+            every_one.set()
+
+    collect.send("first")  # the script is loaded, and the broker knows its digest
+    broker.client.script_flush()  # as after a Redis restart
+    if batch:
+        broker.enqueue_many([collect.message("second"), collect.message("third")])
+    else:
+        collect.send("second")
+        collect.send("third")
+    assert queued(broker, queue_name) == 3
+    with worker_on(broker, threads=2):
+        assert every_one.wait(10), f"only {received} arrived"
+    assert sorted(received) == ["first", "second", "third"]
 
 
 def test_a_consumer_fetches_one_message_at_a_time_so_another_process_gets_its_share(brokers_of_two_processes):

@@ -152,7 +152,7 @@ def _start_in_one_statement(execution_id, now):
 
     Returns (handled, the claimed first step or None). Not handled: the general start runs.
     """
-    execution = WorkflowExecution.objects.filter(pk=execution_id).first()
+    execution = statements.execution(execution_id)  # as the ORM reads it, without its building
     if execution is None or execution.status != S.PENDING:
         return True, None  # gone or started already: as the general start's move would find
     sequence = main_sequence_of(execution)

@@ -53,8 +53,9 @@ def test_each_further_step_costs_one_statement_on_postgresql(quiet_broker, make_
         # a second may add one. (Before: 7, and before that 13 with three commits.)
         assert per_step <= 1.1
         # A statement prepared once per connection (planning it cost as much as running it);
-        # the last step's also completes the run, and the start's inserts the first step.
-        assert sum(sql.startswith("EXECUTE orchestration_") for sql in queries) == 13
+        # the last step's also completes the run, and the start reads the run and then
+        # inserts its first step.
+        assert sum(sql.startswith("EXECUTE orchestration_") for sql in queries) == 14
     else:
         # Config (1) and the breaker (1), then one transaction (BEGIN … COMMIT): the outcome,
         # the next record inserted already claimed, and the execution's current step.
@@ -88,7 +89,8 @@ def test_a_connection_that_lost_its_prepared_statements_runs_them_unprepared(qui
     assert sum(sql.startswith("WITH moved AS") for sql in queries) == 1  # the start's, run again
     connection.close()  # a new connection prepares again
     again = queries_of_a_run(make_workflow, server, 3)
-    assert sum(sql.startswith("EXECUTE orchestration_") for sql in again) == 4
+    # The start's read of the run and its insert, and each step's record.
+    assert sum(sql.startswith("EXECUTE orchestration_") for sql in again) == 5
 
 
 def parallel_run_queries(make_workflow, server, children):
