@@ -210,8 +210,8 @@ class WorkflowExecutionAdmin(ReadOnlyAdmin):
     def live_context(self, request, execution):
         """What the live part of an execution's page shows: status, actions, timeline and steps."""
         now = timezone.now()
-        records = StepExecution.objects.filter(execution_id=execution.pk)
-        steps = list(records.order_by("created_at", "item_index")[:MAX_SHOWN_STEPS])
+        records = selectors.steps_of(execution)
+        steps = list(records[:MAX_SHOWN_STEPS])
         steps_total = len(steps) if len(steps) < MAX_SHOWN_STEPS else records.count()
         secrets = current_secrets()
         for step in steps:

@@ -2,7 +2,7 @@
 
 import django_filters
 
-from executions.models import WorkflowExecution
+from executions.models import StepExecution, WorkflowExecution
 from executions.statuses import ExecutionStatus
 from orchestration_site.filters import UTCIsoDateTimeFilter
 
@@ -24,4 +24,17 @@ class ExecutionFilter(django_filters.FilterSet):
 
     class Meta:
         model = WorkflowExecution
+        fields = []
+
+
+class StepExecutionFilter(django_filters.FilterSet):
+    """Filters of one execution's step records (GET /api/v1/executions/:id/steps)."""
+
+    status = django_filters.MultipleChoiceFilter(choices=ExecutionStatus.choices)
+    stepId = django_filters.CharFilter(field_name="step_id")
+    stepType = django_filters.CharFilter(field_name="step_type")
+    parentId = django_filters.UUIDFilter(field_name="parent_id")
+
+    class Meta:
+        model = StepExecution
         fields = []

@@ -3,7 +3,7 @@
 import math
 
 from django.db import connection
-from django.db.models import Aggregate, Avg, Count, FloatField, Q
+from django.db.models import Aggregate, Avg, Count, FloatField, Prefetch, Q
 
 from executions.models import StepExecution, WorkflowExecution
 from executions.statuses import ACTIVE, ExecutionStatus
@@ -26,8 +26,20 @@ def execution_list():
     return WorkflowExecution.objects.defer("definition")
 
 
+# An execution's step records in creation order; `id` keeps the order (and so pages) stable
+# where records share a creation time (a PARALLEL's children are created together).
+STEP_ORDER = ("created_at", "item_index", "id")
+
+
 def execution_detail_queryset():
-    return WorkflowExecution.objects.prefetch_related("steps_executed")
+    return WorkflowExecution.objects.prefetch_related(
+        Prefetch("steps_executed", queryset=StepExecution.objects.order_by(*STEP_ORDER))
+    )
+
+
+def steps_of(execution):
+    """An execution's step records, in the detail's order."""
+    return StepExecution.objects.filter(execution=execution).order_by(*STEP_ORDER)
 
 
 def active_executions():

@@ -5,14 +5,21 @@ import uuid
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from executions import selectors, services
-from executions.filters import ExecutionFilter
-from executions.models import OPERATE_PERMISSION, START_PERMISSION, TriggerSource, WorkflowExecution
+from executions.filters import ExecutionFilter, StepExecutionFilter
+from executions.models import (
+    OPERATE_PERMISSION,
+    START_PERMISSION,
+    VIEW_PERMISSION,
+    StepExecution,
+    TriggerSource,
+    WorkflowExecution,
+)
 from executions.serializers import (
     ExecuteRequestSerializer,
     ExecutionDetailSerializer,
@@ -20,6 +27,7 @@ from executions.serializers import (
     OrchestrationRequestSerializer,
     OrchestrationResultSerializer,
     RerunRequestSerializer,
+    StepExecutionSerializer,
 )
 from executions.statuses import TERMINAL
 from executions.triggers import manual
@@ -86,6 +94,20 @@ class ExecutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             execution=self.get_object(), from_step_id=body.validated_data.get("fromStepId"), actor=request.user
         )
         return Response(ExecutionSerializer(rerun).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ExecutionStepsView(generics.ListAPIView):
+    """GET /api/v1/executions/:id/steps: the detail's `stepsExecuted` a page at a time, filterable."""
+
+    serializer_class = StepExecutionSerializer
+    queryset = StepExecution.objects.none()
+    filterset_class = StepExecutionFilter
+    # The step records are the execution's: whoever may read the execution reads them (as its detail).
+    permission_classes = [has_perm(VIEW_PERMISSION)]
+
+    def get_queryset(self):
+        execution = get_object_or_404(WorkflowExecution.objects.only("pk"), pk=self.kwargs["pk"])
+        return selectors.steps_of(execution)
 
 
 class WorkflowExecuteView(APIView):

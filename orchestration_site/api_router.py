@@ -8,6 +8,7 @@ from breakers.viewsets import CircuitBreakerViewSet
 from executions.triggers.views import EventView, WebhookView, WorkflowFiringsView
 from executions.viewsets import (
     ActiveOrchestrationViewSet,
+    ExecutionStepsView,
     ExecutionViewSet,
     OrchestrationExecuteView,
     WorkflowExecuteView,
@@ -43,6 +44,7 @@ v1_urls = [
     re_path(rf"^workflows/{UUID}/metrics/?$", WorkflowMetricsView.as_view(), name="workflow-metrics"),
     re_path(rf"^workflows/{UUID}/webhook/?$", WebhookView.as_view(), name="workflow-webhook"),
     re_path(rf"^workflows/{UUID}/firings/?$", WorkflowFiringsView.as_view(), name="workflow-firings"),
+    re_path(rf"^executions/{UUID}/steps/?$", ExecutionStepsView.as_view(), name="execution-steps"),
     re_path(r"^events/?$", EventView.as_view(), name="events"),
     re_path(r"^orchestration/execute/?$", OrchestrationExecuteView.as_view(), name="orchestration-execute-v1"),
     *v1.urls,

@@ -54,4 +54,5 @@ def test_a_run_with_more_steps_than_the_page_lists_says_so(admin_client, monkeyp
 
     assert "Steps (7)" in html
     assert "The first 5 are shown" in html
+    assert f"/api/v1/executions/{execution.pk}/steps" in html
     assert html.count('class="exec-step"') == 5
