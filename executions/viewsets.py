@@ -31,6 +31,7 @@ from executions.serializers import (
 )
 from executions.statuses import TERMINAL
 from executions.triggers import manual
+from orchestration_site.pagination import ExactCountPagination
 from orchestration_site.permissions import has_perm
 from workflows.models import Workflow
 
@@ -102,6 +103,7 @@ class ExecutionStepsView(generics.ListAPIView):
     serializer_class = StepExecutionSerializer
     queryset = StepExecution.objects.none()
     filterset_class = StepExecutionFilter
+    pagination_class = ExactCountPagination
     # The step records are the execution's: whoever may read the execution reads them (as its detail).
     permission_classes = [has_perm(VIEW_PERMISSION)]
 

@@ -5,7 +5,7 @@ import threading
 import time
 
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
@@ -56,7 +56,14 @@ class BoundedCountPaginator(Paginator):
     `show_full_result_count`). Pages themselves are read through an index either way. A query
     found past the bound is not recounted while its estimate is fresh: for up to
     ESTIMATE_SECONDS, a list that shrinks below the bound still shows an estimate.
+
+    An estimate can fall short of the rows (statistics older than the rows, a filter the
+    planner misjudges), so past the bound the pages do not end where the estimate says: a page
+    exists if it has rows, it has a next one if a row follows it, and `count` is never below
+    the rows a page has shown to be there.
     """
+
+    estimated = False  # whether `count` is the planner's estimate
 
     @cached_property
     def count(self):
@@ -67,11 +74,49 @@ class BoundedCountPaginator(Paginator):
         # Keyed by the query's SQL, which costs a compilation: only once some list went past the bound.
         recent = _fresh(_key(unordered)) if _estimates else None
         if recent is not None:
+            self.estimated = True
             return max(EXACT_COUNT_LIMIT + 1, recent)
         counted = unordered[: EXACT_COUNT_LIMIT + 1].count()
         if counted <= EXACT_COUNT_LIMIT:
             return counted
+        self.estimated = True
         return max(counted, planner_estimate(unordered))
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)  # counts: `estimated` is known after it
+        except EmptyPage:
+            # Past the bound the last page is the estimate's, not the rows': page() finds out.
+            if not self.estimated or int(number) < 1:
+                raise
+            return int(number)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if not self.estimated:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        if bottom + len(rows) > self.count:
+            self.count = bottom + len(rows)  # and `num_pages` with it
+            self.__dict__.pop("num_pages", None)
+        return PagePastTheBound(rows[: self.per_page], number, self, followed=len(rows) > self.per_page)
+
+
+class PagePastTheBound(Page):
+    """A page of a list whose count is an estimate: whether a next page exists was read, not computed."""
+
+    def __init__(self, object_list, number, paginator, followed):
+        super().__init__(object_list, number, paginator)
+        self.followed = followed
+
+    def has_next(self):
+        return self.followed
+
+    def end_index(self):
+        return (self.number - 1) * self.paginator.per_page + len(self.object_list)
 
 
 class Pagination(PageNumberPagination):
@@ -79,3 +124,13 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "pageSize"
     max_page_size = 500
     django_paginator_class = BoundedCountPaginator
+
+
+class ExactCountPagination(Pagination):
+    """For a list its parent bounds (one run's step records): counted exactly, however long.
+
+    Such a list's rows are found through the parent's index, and its pages cost more than
+    its count; the planner's estimate for one parent's rows is a guess from statistics.
+    """
+
+    django_paginator_class = Paginator

@@ -45,3 +45,44 @@ def test_a_list_shrunk_below_the_bound_is_counted_again_once_its_estimate_is_sta
     WorkflowExecution.objects.filter(pk__in=WorkflowExecution.objects.values("pk")[:5]).delete()
 
     assert api.get("/api/v1/executions", {"pageSize": 2}).json()["count"] == 2
+
+
+def walk(api, url, params):
+    """Follow `next` from the first page; return the ids seen and the last page's body."""
+    ids, body = [], None
+    while url:
+        body = api.get(url, params if body is None else None).json()
+        ids += [row["id"] for row in body["results"]]
+        url = body["next"]
+    return ids, body
+
+
+def test_pages_past_the_bound_reach_every_row_when_the_estimate_falls_short(api, db, monkeypatch):
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr(pagination, "_estimates", {})
+    monkeypatch.setattr(pagination, "planner_estimate", lambda queryset: 4)  # statistics older than the rows
+    rows = WorkflowExecution.objects.bulk_create([WorkflowExecution() for _ in range(9)])
+
+    first = api.get("/api/v1/executions", {"pageSize": 2}).json()
+    ids, last = walk(api, "/api/v1/executions", {"pageSize": 2})
+
+    assert sorted(ids) == sorted(str(row.pk) for row in rows)  # every row once, none lost past page 2
+    assert last["next"] is None
+    if connection.vendor == "postgresql":
+        assert first["count"] == 4  # the estimate
+        assert last["count"] == 9  # never below the rows a page has shown
+    assert api.get("/api/v1/executions", {"pageSize": 2, "page": 6}).status_code == 404
+
+
+def test_pages_past_the_bound_end_with_the_rows_when_the_estimate_overshoots(api, db, monkeypatch):
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr(pagination, "_estimates", {})
+    monkeypatch.setattr(pagination, "planner_estimate", lambda queryset: 100)
+    WorkflowExecution.objects.bulk_create([WorkflowExecution() for _ in range(7)])
+
+    ids, last = walk(api, "/api/v1/executions", {"pageSize": 2})
+
+    assert len(set(ids)) == 7 and last["next"] is None  # no link to pages the estimate only imagines
+    assert api.get("/api/v1/executions", {"pageSize": 2, "page": 5}).status_code == 404
+    assert api.get("/api/v1/executions", {"pageSize": 2, "page": 0}).status_code == 404
+    assert api.get("/api/v1/executions", {"pageSize": 2, "page": "x"}).status_code == 404

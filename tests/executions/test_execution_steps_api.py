@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from executions.models import StepExecution, WorkflowExecution
+from orchestration_site import pagination
 from tests.support.workers import wait_for_execution
 
 URL = "/api/v1/executions"
@@ -144,3 +145,15 @@ def test_the_records_of_a_real_loop_page_through(worker, api, make_workflow):
     records = [step for page in pages for step in page["results"]]
     assert [(step["stepId"], step["itemIndex"]) for step in records] == [("loop", None)] + [("t", i) for i in range(7)]
     assert [step["output"] for step in records[1:]] == [{"m": i} for i in range(7)]
+
+
+def test_a_run_past_the_lists_count_bound_is_counted_exactly_and_paged_to_its_end(api, run, monkeypatch):
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 3)
+    monkeypatch.setattr(pagination, "_estimates", {})
+    monkeypatch.setattr(pagination, "planner_estimate", lambda queryset: 4)
+
+    body = api.get(steps_url(run.pk), {"pageSize": 2}).json()
+    keys, pages = all_pages(api, steps_url(run.pk), pageSize=2)
+
+    assert body["count"] == 9
+    assert len(keys) == len(set(keys)) == 9 and pages == 5
