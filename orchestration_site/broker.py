@@ -120,11 +120,12 @@ class WakingRedisBroker(RedisBroker):
         """Enqueue (message, delay) pairs and wake their queues' consumers, in one write.
 
         Each message goes through Dramatiq's own enqueue (ids, delays, middleware), whose script
-        call is queued on a pipeline instead of sent; the wake-ups follow it. The pipeline is
-        not a transaction: when it fails, some messages may have been enqueued and the others
-        not, and it raises as a failed enqueue would (the engine's recovery sweep sends again
-        what was lost; a message sent twice is claimed once). A lost wake-up costs only the
-        consumer's back-off.
+        call is queued on a pipeline instead of sent; the wake-ups follow it. Middleware's
+        `after_enqueue` therefore runs before the write (none of the configured ones has one).
+        The pipeline is not a transaction: when it fails, some messages may have been enqueued
+        and the others not, and it raises as a failed enqueue would (the engine's recovery sweep
+        sends again what was lost; a message sent twice is claimed once). A lost wake-up costs
+        only the consumer's back-off.
         """
         script = self.scripts["dispatch"]
         pipeline = self.client.pipeline(transaction=False)

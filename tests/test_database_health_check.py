@@ -5,7 +5,7 @@ import time
 
 import psycopg2
 import pytest
-from django.db import close_old_connections, connection
+from django.db import DataError, close_old_connections, connection
 from django.db.backends.postgresql import base
 
 from workflows.models import Workflow
@@ -63,12 +63,42 @@ def test_a_quiet_connection_is_usable_without_a_query(monkeypatch):
     assert asked == [], "a quiet connection was checked with a query"
 
 
-def test_after_the_server_ended_the_connection_the_next_request_reconnects():
+@pytest.fixture
+def persistent_connection(monkeypatch):
+    """A connection kept across requests, as CONN_MAX_AGE > 0 has it (the tests' is 0, closed
+    after each): only the health check can then find that the server has gone."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", None)
+    monkeypatch.setitem(connection.settings_dict, "CONN_HEALTH_CHECKS", True)
+    connection.close()
+    backend_pid()  # connects with the settings above
+    yield
+    connection.close()
+
+
+def test_after_the_server_ended_the_connection_the_next_request_reconnects(persistent_connection):
     old_pid = backend_pid()
     end_backend(old_pid)
     close_old_connections()  # what Django does as a request (and a worker message) begins
     assert not Workflow.objects.exists()  # no OperationalError: a new connection was opened
     assert backend_pid() != old_pid
+
+
+def test_a_kept_connection_that_is_still_good_is_kept(persistent_connection):
+    pid = backend_pid()
+    close_old_connections()
+    assert not Workflow.objects.exists()
+    assert backend_pid() == pid
+
+
+def test_a_connection_left_in_a_failed_transaction_is_not_usable(persistent_connection):
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN")
+        with pytest.raises(DataError):
+            cursor.execute("SELECT 1/0")
+    try:
+        assert not connection.is_usable()
+    finally:
+        connection.close()
 
 
 def test_a_closed_connection_is_not_usable():

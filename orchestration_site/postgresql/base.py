@@ -3,6 +3,7 @@
 import select
 
 from django.db.backends.postgresql import base
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -13,10 +14,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         (CONN_HEALTH_CHECKS), and its answer is a `SELECT 1`: one more round trip each time.
         Between statements the server sends nothing unless it ends the connection (a restart,
         a terminated backend, an idle timeout), and its last message or its FIN leaves the
-        socket readable. A quiet socket needs no query; a readable one gets Django's.
+        socket readable. A quiet socket needs no query; a readable one gets Django's, and so
+        does a connection left inside a transaction (one that failed is not usable).
         """
         if self.connection is None or self.connection.closed:
             return False
+        if self.connection.info.transaction_status != TRANSACTION_STATUS_IDLE:
+            return super().is_usable()
         poller = select.poll()  # unlike select(), for any descriptor number
         try:
             poller.register(self.connection.fileno(), select.POLLIN)
