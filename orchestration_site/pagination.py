@@ -115,9 +115,6 @@ class PagePastTheBound(Page):
     def has_next(self):
         return self.followed
 
-    def end_index(self):
-        return (self.number - 1) * self.paginator.per_page + len(self.object_list)
-
 
 class Pagination(PageNumberPagination):
     page_size = 50

@@ -5,6 +5,7 @@ from django.test.utils import CaptureQueriesContext
 
 from executions.models import WorkflowExecution
 from orchestration_site import pagination
+from tests.support.pages import follow_pages
 
 
 def test_counts_below_the_bound_are_exact(api, db):
@@ -48,13 +49,9 @@ def test_a_list_shrunk_below_the_bound_is_counted_again_once_its_estimate_is_sta
 
 
 def walk(api, url, params):
-    """Follow `next` from the first page; return the ids seen and the last page's body."""
-    ids, body = [], None
-    while url:
-        body = api.get(url, params if body is None else None).json()
-        ids += [row["id"] for row in body["results"]]
-        url = body["next"]
-    return ids, body
+    """The ids on every page, and the last page's body."""
+    bodies = follow_pages(api, url, params)
+    return [row["id"] for body in bodies for row in body["results"]], bodies[-1]
 
 
 def test_pages_past_the_bound_reach_every_row_when_the_estimate_falls_short(api, db, monkeypatch):

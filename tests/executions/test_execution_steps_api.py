@@ -6,6 +6,7 @@ import pytest
 
 from executions.models import StepExecution, WorkflowExecution
 from orchestration_site import pagination
+from tests.support.pages import follow_pages
 from tests.support.workers import wait_for_execution
 
 URL = "/api/v1/executions"
@@ -49,14 +50,8 @@ def run(db):
 
 
 def all_pages(api, url, **params):
-    keys, pages = [], 0
-    while url:
-        response = api.get(url, params if pages == 0 else None)
-        assert response.status_code == 200, response.json()
-        body = response.json()
-        keys += [step["key"] for step in body["results"]]
-        url, pages = body["next"], pages + 1
-    return keys, pages
+    bodies = follow_pages(api, url, params)
+    return [step["key"] for body in bodies for step in body["results"]], len(bodies)
 
 
 def test_pages_hold_every_record_of_the_run_once_in_the_details_order(api, run):
